@@ -1,0 +1,640 @@
+"""A sans-IO scanner that inserts one snippet into an HTML body as it streams.
+
+``Injector(snippet).feed(chunk) -> bytes`` and ``.finish() -> bytes`` rewrite a byte stream
+so that the snippet lands where a visitor sees it at the bottom of the page:
+
+1. as the last child of the site footer: the last ``<footer>`` that is not inside ``article``,
+   ``aside``, ``main``, ``nav``, ``section``, another ``footer``, ``<template>`` contents or
+   SVG/MathML (the element browsers expose as the ``contentinfo`` landmark);
+2. else just before the first real ``</body>`` (or ``</html>``) end tag;
+3. else at the end of the document, after closing whatever is still open there.
+
+"Real" is decided as a browser's tokenizer decides it: comments, bogus comments, script
+data with its escaped states, raw text and RCDATA elements, ``<plaintext>``, template
+contents, CDATA in foreign content and attribute values never hold a real tag.
+
+How it stays fast in pure Python: in the data state the scanner never walks tag by tag.
+It asks the regular-expression engine for the next *needle* (a comment, a raw-text start
+tag, a sectioning or footer tag, ``</body>``) and treats every other tag as ending at its
+first ``>``. That shortcut is exact unless a quoted attribute value contains ``>``; such
+a value always looks like ``="...>`` and a second search finds every one of them, so only
+those tags are tokenized attribute by attribute. A needle is real when no tag opener
+stands between the previous ``>`` and the needle.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["DEFAULT_LOOKBEHIND_LIMIT", "InjectionResult", "Injector", "Placement", "inject"]
+
+log = logging.getLogger("icp_footer")
+
+DEFAULT_LOOKBEHIND_LIMIT = 1 << 20
+"""Bytes held after a site footer closes while waiting for ``</body>`` (1 MiB)."""
+
+
+class Placement(enum.Enum):
+    """Where the snippet went."""
+
+    FOOTER = "footer"
+    """As the last child of the site footer."""
+    BEFORE_BODY_END = "body"
+    """Just before the real ``</body>`` (or ``</html>``) end tag."""
+    END_OF_DOCUMENT = "end"
+    """At the end of the document (after closing what was open there)."""
+    NOT_INSERTED = "none"
+    """Nowhere; ``InjectionResult.reason`` says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class InjectionResult:
+    """What an :class:`Injector` did, available once it has decided."""
+
+    placement: Placement
+    offset: int | None
+    """Offset in the input where the insertion begins; ``None`` when nothing was inserted."""
+    inserted: bytes
+    """The bytes inserted: closing markup for what was open (often empty), then the snippet."""
+    reason: str
+
+
+_WS = rb"\t\n\f\r "
+_DELIM = rb"[\t\n\f\r />]"
+_RAWTEXT = (
+    b"style",
+    b"xmp",
+    b"iframe",
+    b"noembed",
+    b"noframes",
+    b"noscript",
+    b"textarea",
+    b"title",
+)
+_SECTIONING = (b"article", b"aside", b"main", b"nav", b"section", b"footer")
+
+# Everything below matches the ASCII-lowercased buffer (bytes.lower() keeps every offset).
+_NEEDLE = re.compile(
+    rb"<(?:!--|(script|style|xmp|iframe|noembed|noframes|noscript|textarea|title|plaintext"
+    rb"|template|svg|math|footer|article|aside|main|nav|section)" + _DELIM + rb"|/(template|footer"
+    rb"|article|aside|main|nav|section|body|html)" + _DELIM + rb")"
+)
+# A quoted attribute value holding ">": the one case where a tag does not end at its first ">".
+_GT_IN_VALUE = re.compile(rb"=[\t\n\f\r ]*+(?:\"[^\">]*+>|'[^'>]*+>)")
+_OPENER = re.compile(rb"<[a-z!?/]")
+# Attributes as the tokenizer reads them. Once "=" follows a name the value must match in
+# full (a quote there always opens a quoted value), so an unterminated value fails the match.
+_ATTRS = (
+    rb"(?:[\t\n\f\r ]++|/(?!>)|(?:=[^\t\n\f\r />=]*+|[^\t\n\f\r />=]++)"
+    rb"(?:[\t\n\f\r ]*+=[\t\n\f\r ]*+(?:\"[^\"]*+\"|'[^']*+'|[^\t\n\f\r >\"'][^\t\n\f\r >]*+|(?=>))"
+    rb"|(?![\t\n\f\r ]*+=)))*+"
+)
+# One whole tag, attribute by attribute; group 1 is the tag name, group 2 a self-closing "/".
+_TAG = re.compile(rb"</?([a-z][^\t\n\f\r />]*+)" + _ATTRS + rb"(/?)>")
+_COMMENT_END = re.compile(rb"--!?>")
+_SCRIPT_DATA = re.compile(rb"</script" + _DELIM + rb"|<!--")
+_SCRIPT_ESCAPED = re.compile(rb"-->|(</script)" + _DELIM + rb"|(<script)" + _DELIM)
+_SCRIPT_DOUBLE_ESCAPED = re.compile(rb"-->|</script" + _DELIM)
+_RAWTEXT_END = {name: re.compile(b"</" + name + _DELIM) for name in _RAWTEXT}
+_BREAKOUT = frozenset(
+    b"b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 h5 h6 head hr i "
+    b"img li listing menu meta nobr ol p pre ruby s small span strong strike sub sup table tt "
+    b"u ul var".split()
+)
+_FOREIGN_EXIT_END = frozenset(
+    b"body html footer article aside main nav section template p br".split()
+)
+
+# Scanner modes.
+_DATA, _COMMENT, _RAW, _SCRIPT, _CDATA, _FOREIGN, _DONE = range(7)
+# Bytes of already-emitted input kept so a terminator split across chunks is still seen.
+_CONTEXT = 16
+
+
+class Injector:
+    """Insert ``snippet`` once into an HTML document that arrives in chunks.
+
+    ``already_shown`` are byte patterns (the configured number as the page would show it);
+    when one occurs in the input before the chosen insertion point, nothing is inserted.
+    ``lookbehind_limit`` caps the bytes held after a site footer closes while waiting to
+    learn whether it was the last one, and the size of one unfinished tag; past it the held
+    bytes are flushed and the snippet goes before ``</body>`` instead.
+
+    The injector never raises from :meth:`feed` or :meth:`finish`: an internal error turns
+    it into a pass-through that returns every input byte unchanged, and is logged.
+    """
+
+    def __init__(
+        self,
+        snippet: bytes,
+        *,
+        already_shown: Iterable[bytes] = (),
+        lookbehind_limit: int = DEFAULT_LOOKBEHIND_LIMIT,
+    ) -> None:
+        if lookbehind_limit < 1:
+            raise ValueError("lookbehind_limit must be positive")
+        self._snippet = bytes(snippet)
+        self._patterns = tuple(p for p in already_shown if p)
+        self._overlap = max((len(p) for p in self._patterns), default=1) - 1
+        self._limit = lookbehind_limit
+        self.result: InjectionResult | None = None
+        """Set once the injector has decided (at the latest in :meth:`finish`)."""
+
+        self._mode = _DATA
+        self._raw_name = b""
+        self._script_level = 0  # 0 script data, 1 escaped, 2 double escaped
+        self._buf = b""  # carried bytes: an unfinished construct, or context already emitted
+        self._buf_emitted = 0  # how much of _buf was already emitted (context)
+        self._consumed = 0  # input offset of the end of the last chunk fed
+        self._template_depth = 0
+        self._foreign_depth = 0
+        self._sections: list[bytes] = []  # open sectioning/footer elements, outermost first
+        self._site_footer_open = False
+        self._candidate: int | None = None  # offset of the last site footer's "</footer"
+        self._held = bytearray()  # output held back after the site footer closed
+        self._shown_at: int | None = None
+        self._shown_tail = b""
+        self._failed = False
+        self._note = ""
+        self._e = 0
+
+    # -- public API ------------------------------------------------------------------------
+
+    def feed(self, chunk: bytes) -> bytes:
+        """Take the next piece of the body; return the bytes that can be sent now."""
+        if self._failed:
+            return bytes(chunk)
+        if self._mode == _DONE and not self._buf:
+            self._consumed += len(chunk)
+            return bytes(chunk)
+        chunk = bytes(chunk)
+        unsent = self._unsent()
+        try:
+            return self._feed(chunk)
+        except Exception:
+            return self._fail(unsent + chunk)
+
+    def finish(self) -> bytes:
+        """Signal the end of the body; return what remains, including the insertion."""
+        if self._failed:
+            return b""
+        unsent = self._unsent()
+        try:
+            return self._finish()
+        except Exception:
+            return self._fail(unsent)
+
+    # -- failure ---------------------------------------------------------------------------
+
+    def _unsent(self) -> bytes:
+        """Input bytes received but not yet returned (held look-behind, unfinished tag)."""
+        return bytes(self._held) + self._buf[self._buf_emitted :]
+
+    def _fail(self, unsent: bytes) -> bytes:
+        # The caller has had every input byte before ``unsent``: returning it, and every
+        # later chunk untouched, keeps the output equal to the input.
+        log.exception("icp-footer: rewriting failed; passing the body through unchanged")
+        self._failed = True
+        self.result = InjectionResult(Placement.NOT_INSERTED, None, b"", "internal error")
+        self._held = bytearray()
+        self._buf = b""
+        return unsent
+
+    # -- output ----------------------------------------------------------------------------
+
+    def _emit(self, out: list[bytes], data: bytes, start: int) -> None:
+        """Send input bytes ``data`` (which begin at input offset ``start``) onwards."""
+        if not data:
+            return
+        if self._patterns and self._shown_at is None:
+            window = self._shown_tail + data
+            for pattern in self._patterns:
+                at = window.find(pattern)
+                if at >= 0:
+                    found = start - len(self._shown_tail) + at
+                    if self._shown_at is None or found < self._shown_at:
+                        self._shown_at = found
+            self._shown_tail = window[-self._overlap :] if self._overlap else b""
+        if self._candidate is None:
+            out.append(data)
+            return
+        self._held += data
+        if len(self._held) > self._limit:
+            self._note = "the site footer was too far from </body> (look-behind limit)"
+            log.info("icp-footer: %s; inserting before </body> instead", self._note)
+            self._candidate = None
+            self._release_held(out)
+
+    def _release_held(self, out: list[bytes]) -> None:
+        # A new bytearray, never a clear(): _unsent() may still refer to the old one.
+        if self._held:
+            out.append(bytes(self._held))
+            self._held = bytearray()
+
+    def _decide(
+        self, out: list[bytes], offset: int, placement: Placement, reason: str, closer: bytes = b""
+    ) -> None:
+        """Insert at ``offset`` (the candidate, or the current position) and stop scanning."""
+        at_candidate = self._candidate is not None and offset == self._candidate
+        if self._shown_at is not None and self._shown_at < offset:
+            self.result = InjectionResult(
+                Placement.NOT_INSERTED, None, b"", "the page already shows the number"
+            )
+            self._release_held(out)
+        else:
+            inserted = closer + self._snippet
+            self.result = InjectionResult(placement, offset, inserted, reason)
+            if at_candidate:
+                out.append(inserted)
+                self._release_held(out)
+            else:
+                self._release_held(out)
+                out.append(inserted)
+        self._candidate = None
+        self._mode = _DONE
+
+    # -- scanning --------------------------------------------------------------------------
+    #
+    # During one _feed, ``buf`` is the carried bytes plus the new chunk, ``base`` its input
+    # offset, and ``self._e`` how much of ``buf`` has been emitted.
+
+    def _flush(self, out: list[bytes], buf: bytes, base: int, upto: int) -> None:
+        if upto > self._e:
+            self._emit(out, buf[self._e : upto], base + self._e)
+            self._e = upto
+
+    def _feed(self, chunk: bytes) -> bytes:
+        out: list[bytes] = []
+        buf = self._buf + chunk if self._buf else chunk
+        base = self._consumed - len(self._buf)
+        self._consumed += len(chunk)
+        self._e = self._buf_emitted
+        keep = self._scan(buf, base, out)
+        self._buf = buf[keep:]
+        self._buf_emitted = self._e - keep if self._e > keep else 0
+        if len(self._buf) - self._buf_emitted > self._limit:
+            # One unfinished construct larger than the limit: stop rewriting, lose nothing.
+            self._note = "an unfinished tag longer than the look-behind limit"
+            log.warning("icp-footer: %s; passing the rest through", self._note)
+            self._flush(out, buf, base, len(buf))
+            self._release_held(out)
+            self._candidate = None
+            self._buf = b""
+            self._buf_emitted = 0
+            self._mode = _DONE
+            self.result = InjectionResult(Placement.NOT_INSERTED, None, b"", self._note)
+        return b"".join(out)
+
+    def _scan(self, buf: bytes, base: int, out: list[bytes]) -> int:
+        """Process ``buf``, emit what is settled; return where the carried bytes start.
+
+        Scanning starts at 0: carried bytes are an unfinished construct (not yet emitted)
+        or, in a text-like mode, context that may hold the start of a split terminator.
+        """
+        pos = 0
+        low = buf.lower()
+        end = len(buf)
+        while True:
+            mode = self._mode
+            if mode == _DONE:
+                self._flush(out, buf, base, end)
+                return end
+            if mode in (_DATA, _FOREIGN):
+                scan = self._scan_data if mode == _DATA else self._scan_foreign
+                pos, stop = scan(buf, low, pos, base, out)
+                if stop is not None:  # an unfinished construct starts at stop: carry it
+                    self._flush(out, buf, base, stop)
+                    return stop
+                continue
+            found = self._find_terminator(low, pos)
+            if found is None:  # emit all, keep a little context for a split terminator
+                self._flush(out, buf, base, end)
+                return max(pos, end - _CONTEXT)
+            pos = found
+
+    def _find_terminator(self, low: bytes, pos: int) -> int | None:
+        """In a text-like mode: where scanning goes on after its end, or None."""
+        mode = self._mode
+        if mode == _COMMENT:
+            m = _COMMENT_END.search(low, pos)
+            if m is None:
+                return None
+            self._mode = _FOREIGN if self._foreign_depth else _DATA
+            return m.end()
+        if mode == _CDATA:
+            at = low.find(b"]]>", pos)
+            if at < 0:
+                return None
+            self._mode = _FOREIGN
+            return at + 3
+        if mode == _RAW:
+            m = _RAWTEXT_END[self._raw_name].search(low, pos)
+            if m is None:
+                return None
+            self._mode = _DATA  # the end tag is then an ordinary tag of the data state
+            return m.start()
+        level = self._script_level
+        if level == 0:
+            m = _SCRIPT_DATA.search(low, pos)
+            if m is None:
+                return None
+            if low[m.start() + 1] == 0x2F:  # "</script"
+                self._mode = _DATA
+                return m.start()
+            self._script_level = 1
+            return m.start() + 2  # the dashes of "<!--" may end the escape at once: "<!-->"
+        if level == 1:
+            m = _SCRIPT_ESCAPED.search(low, pos)
+            if m is None:
+                return None
+            if m.group(1):
+                self._mode = _DATA
+                self._script_level = 0
+                return m.start()
+            self._script_level = 2 if m.group(2) else 0
+            return m.end()
+        m = _SCRIPT_DOUBLE_ESCAPED.search(low, pos)
+        if m is None:
+            return None
+        self._script_level = 0 if low[m.start()] == 0x2D else 1
+        return m.end()
+
+    def _scan_data(
+        self, buf: bytes, low: bytes, pos: int, base: int, out: list[bytes]
+    ) -> tuple[int, int | None]:
+        """Scan the data state from ``pos``.
+
+        Returns ``(pos, None)`` when the mode changed (scanning goes on at ``pos``), or
+        ``(pos, stop)`` at the end of the buffer, where ``stop`` is the start of an
+        unfinished construct to carry (``len(buf)`` when there is none).
+        """
+        end = len(buf)
+        gt = _GT_IN_VALUE.search(low, pos)
+        while True:
+            needle = _NEEDLE.search(low, pos)
+            if gt is not None and (needle is None or gt.start() < needle.start()):
+                # A quoted value may hold ">": tokenize the tag it belongs to exactly.
+                opener = _tag_start(low, pos, gt.start())
+                if opener is None or not _is_tag_opener(low, opener):
+                    gt = _GT_IN_VALUE.search(low, gt.start() + 1)  # text or bogus comment
+                    continue
+                tag = _TAG.match(low, opener)
+                if tag is None:
+                    return pos, opener
+                pos = tag.end()
+                gt = _GT_IN_VALUE.search(low, pos)
+                continue
+            if needle is None:
+                return pos, _unfinished(low, pos)
+            at = needle.start()
+            if _tag_start(low, pos, at) is not None:
+                pos = at + 1  # inside a tag or a bogus comment: not real
+                continue
+            start_name, end_name = needle.group(1), needle.group(2)
+            if start_name is None and end_name is None:  # "<!--"
+                if end - at < 6:
+                    return pos, at
+                if low[at + 4] == 0x3E:  # "<!-->"
+                    pos = at + 5
+                elif low[at + 4 : at + 6] == b"->":  # "<!--->"
+                    pos = at + 6
+                else:
+                    self._mode = _COMMENT
+                    return at + 4, None
+                continue
+            tag = _TAG.match(low, at)
+            if tag is None:
+                return pos, at
+            if start_name is not None:
+                changed = self._start_tag(start_name, tag, buf, base, out)
+            else:
+                assert end_name is not None
+                changed = self._end_tag(end_name, at, buf, base, out)
+            pos = tag.end()
+            if changed:
+                return pos, None
+            if gt is not None and gt.start() < pos:
+                gt = _GT_IN_VALUE.search(low, pos)
+
+    def _start_tag(
+        self, name: bytes, tag: re.Match[bytes], buf: bytes, base: int, out: list[bytes]
+    ) -> bool:
+        """Act on a real start tag; True when the scanner's mode changed."""
+        if name == b"script":
+            self._mode = _SCRIPT
+            self._script_level = 0
+            return True
+        if name in _RAWTEXT_END:
+            self._mode = _RAW
+            self._raw_name = name
+            return True
+        if name == b"template":
+            self._template_depth += 1
+            return False
+        if name in (b"svg", b"math"):
+            if tag.group(2):  # <svg/> is empty
+                return False
+            self._mode = _FOREIGN
+            self._foreign_depth = 1
+            return True
+        if name == b"plaintext":
+            # Nothing after it can ever be markup: the number goes here at the latest.
+            at = tag.start()
+            self._flush(out, buf, base, at)
+            self._footer_or(
+                out,
+                base + at,
+                Placement.END_OF_DOCUMENT,
+                "before <plaintext>, after which no markup is possible",
+                b"</template>" * self._template_depth,
+            )
+            self._e = at
+            return True
+        if self._template_depth:
+            return False
+        # footer or sectioning
+        if name == b"footer" and not self._sections:
+            if self._candidate is not None:  # a later site footer replaces the earlier one
+                self._candidate = None
+                self._release_held(out)
+            self._site_footer_open = True
+        self._sections.append(name)
+        return False
+
+    def _end_tag(self, name: bytes, at: int, buf: bytes, base: int, out: list[bytes]) -> bool:
+        """Act on a real end tag starting at ``buf[at]``; True when the mode changed."""
+        if name == b"template":
+            if self._template_depth:
+                self._template_depth -= 1
+            return False
+        if self._template_depth:
+            return False
+        if name in (b"body", b"html"):
+            self._flush(out, buf, base, at)
+            self._footer_or(out, base + at, Placement.BEFORE_BODY_END, "before </body>")
+            self._e = at
+            return True
+        sections = self._sections
+        if name not in sections:
+            return False
+        index = len(sections) - 1 - sections[::-1].index(name)
+        del sections[index:]
+        if index == 0 and name == b"footer":
+            self._flush(out, buf, base, at)
+            self._site_footer_open = False
+            self._candidate = base + at
+        return False
+
+    def _scan_foreign(
+        self, buf: bytes, low: bytes, pos: int, base: int, out: list[bytes]
+    ) -> tuple[int, int | None]:
+        """Scan SVG/MathML content tag by tag (it is small); same contract as _scan_data."""
+        end = len(low)
+        while True:
+            lt = low.find(b"<", pos)
+            if lt < 0:
+                return pos, end
+            if end - lt < 3:
+                return pos, lt
+            nxt = low[lt + 1]
+            if low.startswith(b"<!--", lt):
+                if end - lt < 6:
+                    return pos, lt
+                if low[lt + 4] == 0x3E:
+                    pos = lt + 5
+                elif low[lt + 4 : lt + 6] == b"->":
+                    pos = lt + 6
+                else:
+                    self._mode = _COMMENT
+                    return lt + 4, None
+                continue
+            if low.startswith(b"<![cdata[", lt):
+                self._mode = _CDATA
+                return lt + 9, None
+            if _is_tag_opener(low, lt):
+                tag = _TAG.match(low, lt)
+                if tag is None:
+                    return pos, lt
+                name = tag.group(1)
+                if nxt != 0x2F:
+                    if name in _BREAKOUT:  # an HTML tag ends foreign content
+                        self._foreign_depth = 0
+                        self._mode = _DATA
+                        return lt, None
+                    if name in (b"svg", b"math") and not tag.group(2):
+                        self._foreign_depth += 1
+                elif name in (b"svg", b"math"):
+                    self._foreign_depth -= 1
+                    if not self._foreign_depth:
+                        self._mode = _DATA
+                        return tag.end(), None
+                elif name in _FOREIGN_EXIT_END:
+                    self._foreign_depth = 0
+                    self._mode = _DATA
+                    return lt, None
+                pos = tag.end()
+                continue
+            if nxt in b"!?/":  # bogus comment, doctype or "</>": ends at the first ">"
+                if low.startswith(b"<![cdata", lt) or (nxt == 0x21 and end - lt < 9):
+                    return pos, lt  # could still become "<![CDATA["
+                gt = low.find(b">", lt)
+                if gt < 0:
+                    return pos, lt
+                pos = gt + 1
+                continue
+            pos = lt + 1
+
+    # -- the end ---------------------------------------------------------------------------
+
+    def _finish(self) -> bytes:
+        out: list[bytes] = []
+        buf, base = self._buf, self._consumed - len(self._buf)
+        self._buf = b""
+        self._e = self._buf_emitted
+        if self._mode == _DONE:
+            self._flush(out, buf, base, len(buf))
+            return b"".join(out)
+        closer = b""
+        mode = self._mode
+        if mode == _COMMENT:
+            closer = b"-->"
+        elif mode == _RAW:
+            closer = b"</" + self._raw_name + b">"
+        elif mode == _SCRIPT:
+            closer = (b"-->" if self._script_level else b"") + b"</script>"
+        elif mode == _CDATA:
+            closer = b"]]>"
+        closer += b"</template>" * self._template_depth
+        # In the data state the carried bytes are an unfinished tag, which browsers drop:
+        # the insertion goes before it.
+        at = self._e
+        self._footer_or(
+            out, base + at, Placement.END_OF_DOCUMENT, "at the end of the document", closer
+        )
+        self._flush(out, buf, base, len(buf))
+        return b"".join(out)
+
+    def _footer_or(
+        self, out: list[bytes], offset: int, placement: Placement, reason: str, closer: bytes = b""
+    ) -> None:
+        """Decide at a point that ends the body: the site footer wins if there is one."""
+        if self._site_footer_open:
+            self._decide(
+                out, offset, Placement.FOOTER, "as the last child of the site footer", closer
+            )
+        elif self._candidate is not None:
+            self._decide(
+                out, self._candidate, Placement.FOOTER, "as the last child of the site footer"
+            )
+        else:
+            if self._note:
+                reason = f"{reason} ({self._note})"
+            self._decide(out, offset, placement, reason, closer)
+
+
+def _tag_start(low: bytes, lo: int, at: int) -> int | None:
+    """The opener of the tag or bogus comment that contains ``at``, if any.
+
+    Exact as long as no quoted value in ``low[lo:at]`` holds ``>``.
+    """
+    gt = low.rfind(b">", lo, at)
+    m = _OPENER.search(low, gt + 1 if gt >= 0 else lo, at)
+    return None if m is None else m.start()
+
+
+def _is_tag_opener(low: bytes, at: int) -> bool:
+    """``<x`` or ``</x`` with an ASCII letter x: the start of a real tag token."""
+    c = low[at + 1 : at + 2]
+    if c == b"/":
+        c = low[at + 2 : at + 3]
+    return c.isalpha()
+
+
+def _unfinished(low: bytes, pos: int) -> int:
+    """Where an unfinished construct at the end of ``low`` starts (``len(low)`` if none)."""
+    gt = low.rfind(b">", pos)
+    lo = gt + 1 if gt >= 0 else pos
+    m = _OPENER.search(low, lo)
+    if m is not None:
+        return m.start()
+    if low.endswith(b"<") and len(low) - 1 >= lo:
+        return len(low) - 1
+    return len(low)
+
+
+def inject(
+    document: bytes,
+    snippet: bytes,
+    *,
+    already_shown: Iterable[bytes] = (),
+    lookbehind_limit: int = DEFAULT_LOOKBEHIND_LIMIT,
+) -> tuple[bytes, InjectionResult]:
+    """Run a whole document through an :class:`Injector`; return the output and the result."""
+    injector = Injector(snippet, already_shown=already_shown, lookbehind_limit=lookbehind_limit)
+    out = injector.feed(document) + injector.finish()
+    assert injector.result is not None
+    return out, injector.result
