@@ -83,6 +83,9 @@ _NEEDLE = re.compile(
     rb"|template|svg|math|footer|article|aside|main|nav|section)" + _DELIM + rb"|/(template|footer"
     rb"|article|aside|main|nav|section|body|html)" + _DELIM + rb")"
 )
+# While the site footer is open every tag matters (it is small): its inner elements decide
+# when an end tag like </div> closes the footer from outside.
+_ANY_TAG = re.compile(rb"<(?:!--|([a-z][^\t\n\f\r />]*+)|/([a-z][^\t\n\f\r />]*+))")
 # A quoted attribute value holding ">": the one case where a tag does not end at its first ">".
 _GT_IN_VALUE = re.compile(rb"=[\t\n\f\r ]*+(?:\"[^\">]*+>|'[^'>]*+>)")
 _OPENER = re.compile(rb"<[a-z!?/]")
@@ -105,6 +108,17 @@ _BREAKOUT = frozenset(
     b"img li listing menu meta nobr ol p pre ruby s small span strong strike sub sup table tt "
     b"u ul var".split()
 )
+_VOID = frozenset(
+    b"area base br col embed hr img input keygen link meta param source track wbr".split()
+)
+# End tags the tree builder matches against any open element in scope: inside the site
+# footer, one that matches nothing opened in the footer closes the footer itself.
+_BLOCK_END = frozenset(
+    b"address blockquote button center details dialog dir div dl fieldset figcaption figure "
+    b"form header hgroup listing menu ol pre search summary ul li dd dt h1 h2 h3 h4 h5 h6".split()
+)
+# SVG and MathML elements whose content is parsed as HTML again.
+_INTEGRATION_POINTS = frozenset(b"foreignobject desc title mi mo mn ms mtext".split())
 _FOREIGN_EXIT_END = frozenset(
     b"body html footer article aside main nav section template p br".split()
 )
@@ -152,6 +166,7 @@ class Injector:
         self._consumed = 0  # input offset of the end of the last chunk fed
         self._template_depth = 0
         self._foreign_depth = 0
+        self._integration = b""  # the integration point we are inside, if any
         self._sections: list[bytes] = []  # open sectioning/footer elements, outermost first
         self._site_footer_open = False
         self._candidate: int | None = None  # offset of the last site footer's "</footer"
@@ -316,6 +331,9 @@ class Injector:
                 return max(pos, end - _CONTEXT)
             pos = found
 
+    def _markup_mode(self) -> int:
+        return _FOREIGN if self._foreign_depth else _DATA
+
     def _find_terminator(self, low: bytes, pos: int) -> int | None:
         """In a text-like mode: where scanning goes on after its end, or None."""
         mode = self._mode
@@ -323,7 +341,7 @@ class Injector:
             m = _COMMENT_END.search(low, pos)
             if m is None:
                 return None
-            self._mode = _FOREIGN if self._foreign_depth else _DATA
+            self._mode = self._markup_mode()
             return m.end()
         if mode == _CDATA:
             at = low.find(b"]]>", pos)
@@ -335,7 +353,7 @@ class Injector:
             m = _RAWTEXT_END[self._raw_name].search(low, pos)
             if m is None:
                 return None
-            self._mode = _DATA  # the end tag is then an ordinary tag of the data state
+            self._mode = self._markup_mode()  # the end tag is then an ordinary tag
             return m.start()
         level = self._script_level
         if level == 0:
@@ -343,7 +361,7 @@ class Injector:
             if m is None:
                 return None
             if low[m.start() + 1] == 0x2F:  # "</script"
-                self._mode = _DATA
+                self._mode = self._markup_mode()
                 return m.start()
             self._script_level = 1
             return m.start() + 2  # the dashes of "<!--" may end the escape at once: "<!-->"
@@ -352,7 +370,7 @@ class Injector:
             if m is None:
                 return None
             if m.group(1):
-                self._mode = _DATA
+                self._mode = self._markup_mode()
                 self._script_level = 0
                 return m.start()
             self._script_level = 2 if m.group(2) else 0
@@ -375,7 +393,7 @@ class Injector:
         end = len(buf)
         gt = _GT_IN_VALUE.search(low, pos)
         while True:
-            needle = _NEEDLE.search(low, pos)
+            needle = (_ANY_TAG if self._site_footer_open else _NEEDLE).search(low, pos)
             if gt is not None and (needle is None or gt.start() < needle.start()):
                 # A quoted value may hold ">": tokenize the tag it belongs to exactly.
                 opener = _tag_start(low, pos, gt.start())
@@ -391,8 +409,18 @@ class Injector:
             if needle is None:
                 return pos, _unfinished(low, pos)
             at = needle.start()
-            if _tag_start(low, pos, at) is not None:
-                pos = at + 1  # inside a tag or a bogus comment: not real
+            opener = _tag_start(low, pos, at)
+            if opener is not None:  # inside a tag or a bogus comment: skip all of it
+                if _is_tag_opener(low, opener):
+                    tag = _TAG.match(low, opener)
+                    close = -1 if tag is None else tag.end()
+                else:
+                    close = low.find(b">", opener) + 1 or -1
+                if close < 0:
+                    return pos, opener
+                pos = close
+                if gt is not None and gt.start() < pos:
+                    gt = _GT_IN_VALUE.search(low, pos)
                 continue
             start_name, end_name = needle.group(1), needle.group(2)
             if start_name is None and end_name is None:  # "<!--"
@@ -454,9 +482,8 @@ class Injector:
             )
             self._e = at
             return True
-        if self._template_depth:
+        if self._template_depth or name in _VOID:
             return False
-        # footer or sectioning
         if name == b"footer" and not self._sections:
             if self._candidate is not None:  # a later site footer replaces the earlier one
                 self._candidate = None
@@ -479,11 +506,14 @@ class Injector:
             self._e = at
             return True
         sections = self._sections
-        if name not in sections:
+        if name in sections:
+            index = len(sections) - 1 - sections[::-1].index(name)
+        elif self._site_footer_open and name in _BLOCK_END:
+            index = 0  # it closes an element around the site footer, and so the footer
+        else:
             return False
-        index = len(sections) - 1 - sections[::-1].index(name)
         del sections[index:]
-        if index == 0 and name == b"footer":
+        if index == 0 and self._site_footer_open:
             self._flush(out, buf, base, at)
             self._site_footer_open = False
             self._candidate = base + at
@@ -512,7 +542,7 @@ class Injector:
                     self._mode = _COMMENT
                     return lt + 4, None
                 continue
-            if low.startswith(b"<![cdata[", lt):
+            if buf.startswith(b"<![CDATA[", lt):  # case-sensitive, unlike tag names
                 self._mode = _CDATA
                 return lt + 9, None
             if _is_tag_opener(low, lt):
@@ -520,15 +550,27 @@ class Injector:
                 if tag is None:
                     return pos, lt
                 name = tag.group(1)
-                if nxt != 0x2F:
+                if self._integration and nxt != 0x2F:
+                    # HTML content inside <foreignObject>, <desc>, <title>, <mi>...
+                    if name == b"script" or name in _RAWTEXT_END:
+                        self._start_tag(name, tag, buf, base, out)
+                        return tag.end(), None
+                    if name in (b"svg", b"math") and not tag.group(2):
+                        self._foreign_depth += 1
+                elif self._integration and name == self._integration:
+                    self._integration = b""
+                elif nxt != 0x2F:
                     if name in _BREAKOUT:  # an HTML tag ends foreign content
                         self._foreign_depth = 0
                         self._mode = _DATA
                         return lt, None
                     if name in (b"svg", b"math") and not tag.group(2):
                         self._foreign_depth += 1
+                    elif name in _INTEGRATION_POINTS and not tag.group(2):
+                        self._integration = name
                 elif name in (b"svg", b"math"):
                     self._foreign_depth -= 1
+                    self._integration = b""
                     if not self._foreign_depth:
                         self._mode = _DATA
                         return tag.end(), None
@@ -539,7 +581,7 @@ class Injector:
                 pos = tag.end()
                 continue
             if nxt in b"!?/":  # bogus comment, doctype or "</>": ends at the first ">"
-                if low.startswith(b"<![cdata", lt) or (nxt == 0x21 and end - lt < 9):
+                if nxt == 0x21 and end - lt < 9 and b"<![CDATA[".startswith(buf[lt:]):
                     return pos, lt  # could still become "<![CDATA["
                 gt = low.find(b">", lt)
                 if gt < 0:
@@ -568,10 +610,16 @@ class Injector:
             closer = (b"-->" if self._script_level else b"") + b"</script>"
         elif mode == _CDATA:
             closer = b"]]>"
-        closer += b"</template>" * self._template_depth
-        # In the data state the carried bytes are an unfinished tag, which browsers drop:
-        # the insertion goes before it.
         at = self._e
+        rest = buf[at:]
+        if rest and not _is_unfinished_tag(rest):
+            # "<!--", "<!x", "<?x", "</ x" or a doctype run to the end: close it, then insert
+            closer = b"-->" if rest.startswith(b"<!--") else b">"
+            at = len(buf)
+        # Otherwise the carried bytes are an unfinished tag, which browsers drop: the
+        # insertion goes before it.
+        closer += b"</template>" * self._template_depth
+        self._flush(out, buf, base, at)
         self._footer_or(
             out, base + at, Placement.END_OF_DOCUMENT, "at the end of the document", closer
         )
@@ -612,6 +660,18 @@ def _is_tag_opener(low: bytes, at: int) -> bool:
     if c == b"/":
         c = low[at + 2 : at + 3]
     return c.isalpha()
+
+
+def _is_unfinished_tag(rest: bytes) -> bool:
+    """Is ``rest`` (carried to the end) a tag, or text, that a browser drops or shows as is?
+
+    ``<``, ``</`` and ``<name...`` are; comments, bogus comments and doctypes are not.
+    """
+    return (
+        len(rest) < 2
+        or (rest[1:2] not in b"!?"
+        and (rest[1:2] != b"/" or len(rest) < 3 or _is_tag_opener(rest.lower(), 0)))
+    )
 
 
 def _unfinished(low: bytes, pos: int) -> int:

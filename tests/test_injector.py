@@ -1,0 +1,456 @@
+"""Invariants of the streaming injector, checked on generated documents.
+
+The oracle is html5lib, a spec-conformant parser: after injection the snippet must be a
+real element (not text in a comment, script or attribute), present exactly once, and its
+parent must be the page's site footer when the page has one, else ``<body>``.
+"""
+
+from __future__ import annotations
+
+import logging
+import tracemalloc
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from icp_footer.injector import Injector, Placement, inject
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import html5lib
+
+SNIPPET = b'<div id="icp">ICPMARK</div>'
+SECTIONING = {"article", "aside", "main", "nav", "section", "footer"}
+
+
+def stream(document: bytes, sizes: list[int], **kwargs: Any) -> tuple[bytes, Injector]:
+    """Feed ``document`` cut into pieces of the given sizes (cycled); empty pieces allowed."""
+    injector = Injector(SNIPPET, **kwargs)
+    out: list[bytes] = []
+    pos, i = 0, 0
+    while pos < len(document):
+        size = sizes[i % len(sizes)]
+        i += 1
+        out.append(injector.feed(document[pos : pos + size]))
+        pos += size
+    out.append(injector.finish())
+    return b"".join(out), injector
+
+
+def chunkings(document: bytes) -> Iterator[list[int]]:
+    yield [len(document) or 1]
+    yield [65536]
+    yield [4096]
+    yield [7]
+    yield [1]
+    yield [3, 0, 1, 0, 0, 5]
+
+
+# -- generated documents --------------------------------------------------------------------
+
+TEXT = st.sampled_from(
+    [
+        "hello",
+        " ",
+        "\n",
+        "\r\n",
+        "版权所有",
+        "a < b",
+        "a > b",
+        'x="y>z"',
+        "it's",
+        "&amp;",
+        "</",
+        "<3",
+        "-->",
+        "]]>",
+        "\x00",
+    ]
+)
+VALUE = st.sampled_from(
+    ["x", "</body>", "<footer>", "a>b", "<!--", "</footer>", "<script>", "'", '"', "=", "/", ""]
+)
+PLAIN = ["div", "p", "span", "a", "em", "ul", "li", "h2", "header", "strong"]
+
+
+@st.composite
+def attributes(draw: st.DrawFn) -> str:
+    parts = []
+    for _ in range(draw(st.integers(0, 3))):
+        name = draw(st.sampled_from(["class", "title", "data-x", "href", 'a"b', "=x"]))
+        value = draw(VALUE)
+        form = draw(st.sampled_from(["dq", "sq", "unquoted", "none", "spaced"]))
+        if form == "dq":
+            parts.append(f'{name}="{value.replace(chr(34), "")}"')
+        elif form == "sq":
+            parts.append(f"{name}='{value.replace(chr(39), '')}'")
+        elif form == "unquoted" and value and not any(c in value for c in " >\"'"):
+            parts.append(f"{name}={value}")
+        elif form == "spaced":
+            parts.append(f'{name} = "{value.replace(chr(34), "")}"')
+        else:
+            parts.append(name)
+    return "".join(" " + p for p in parts)
+
+
+def case_variant(draw: st.DrawFn, name: str) -> str:
+    return draw(st.sampled_from([name, name.upper(), name.capitalize()]))
+
+
+@st.composite
+def fragments(draw: st.DrawFn, depth: int = 0) -> str:
+    kind = draw(
+        st.sampled_from(
+            [
+                *("text", "element", "element", "footer", "section", "comment"),
+                *("bogus", "script", "raw", "svg", "template", "void"),
+            ]
+        )
+    )
+    if kind == "text":
+        return draw(TEXT)
+    if kind == "comment":
+        body = draw(st.sampled_from(["", "-", " </body> ", " <footer> ", "--!", " -- ", "<!--"]))
+        end = draw(st.sampled_from(["-->", "--!>"]))
+        return draw(st.sampled_from([f"<!--{body}{end}", "<!-->", "<!--->"]))
+    if kind == "bogus":
+        return draw(st.sampled_from(["<?x </body> ?>", "<!x </footer>>", "</ x </body>>", "</>"]))
+    if kind == "script":
+        body = draw(
+            st.sampled_from(
+                [
+                    'var s="</body>";',
+                    "<!-- </body> -->",
+                    "<!--<script>x</script></body>-->",
+                    "if (a<b) {}",
+                    "x = '<footer>';",
+                    "</scripts>",
+                ]
+            )
+        )
+        name = case_variant(draw, "script")
+        return f"<{name}{draw(attributes())}>{body}</{name}{draw(st.sampled_from(['', ' ']))}>"
+    if kind == "raw":
+        name = draw(
+            st.sampled_from(["style", "textarea", "title", "xmp", "iframe", "noembed", "noframes"])
+        )
+        return f"<{name}></body><footer></footer></{case_variant(draw, name)}>"
+    if kind == "svg":
+        inner = draw(
+            st.sampled_from(
+                [
+                    "<path d='M0'/>",
+                    "<![CDATA[</body>]]>",
+                    "<script></script>",
+                    "<g><title>t</title></g>",
+                ]
+            )
+        )
+        return f"<svg>{inner}</svg>"
+    if kind == "template":
+        return "<template><footer>t</footer></body></template>"
+    if kind == "void":
+        return draw(st.sampled_from(["<br>", "<img src=x alt='>'>", "<hr/>", '<input value="<">']))
+    children = "" if depth >= 3 else "".join(draw(st.lists(fragments(depth + 1), max_size=4)))
+    if kind == "footer":
+        name = "footer"
+    elif kind == "section":
+        name = draw(st.sampled_from(["article", "aside", "main", "nav", "section"]))
+    else:
+        name = draw(st.sampled_from(PLAIN))
+    # Unclosed footers are generated; other sectioning elements are closed, because one left
+    # open and closed by an ancestor's end tag is a documented limit (see the README).
+    close = draw(st.booleans()) or name != "footer"
+    return f"<{case_variant(draw, name)}{draw(attributes())}>{children}" + (
+        f"</{name}>" if close else ""
+    )
+
+
+@st.composite
+def documents(draw: st.DrawFn, templates: bool = True) -> bytes:
+    parts = draw(st.lists(fragments(), max_size=8))
+    if not templates:
+        parts = [p for p in parts if "<template>" not in p]
+    body = "".join(parts)
+    head = draw(st.sampled_from(["", "<!DOCTYPE html><html><head><title>t</title></head><body>"]))
+    tail = draw(st.sampled_from(["", "</body></html>", "</BODY >\n</html>", "</body>"]))
+    encoding = draw(st.sampled_from(["utf-8", "gbk"]))
+    return (head + body + tail).encode(encoding, errors="ignore")
+
+
+# -- the oracle -----------------------------------------------------------------------------
+
+
+def parse(document: bytes) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return html5lib.parse(document, namespaceHTMLElements=False, transport_encoding="utf-8")
+
+
+def site_footer(root: Any) -> Any:
+    """The last footer with no sectioning, footer or template ancestor (html5lib's tree)."""
+    found = None
+
+    def walk(node: Any, blocked: bool) -> None:
+        nonlocal found
+        for child in node:
+            tag = child.tag if isinstance(child.tag, str) else ""
+            if tag == "footer" and not blocked:
+                found = child
+            walk(child, blocked or tag in SECTIONING or tag == "template")
+
+    walk(root, False)
+    return found
+
+
+def skip_footer_after_body_end(document: bytes, result: Any) -> None:
+    """A footer after the first real </body> is a documented limit: the decision is made there."""
+    if result.placement is Placement.BEFORE_BODY_END:
+        assume(b"<footer" not in document[result.offset :].lower())
+
+
+def check_dom(document: bytes, out: bytes, injector: Injector) -> None:
+    result = injector.result
+    assert result is not None
+    if result.placement is Placement.NOT_INSERTED:
+        assert out == document
+        return
+    assert result.offset is not None
+    skip_footer_after_body_end(document, result)
+    assert out == document[: result.offset] + result.inserted + document[result.offset :]
+    root = parse(out)
+    parents = {c: p for p in root.iter() for c in p}
+    marks = [e for e in root.iter() if e.get("id") == "icp"]
+    assert len(marks) == 1, out
+    assert marks[0].text == "ICPMARK"
+    ancestors = []
+    node = marks[0]
+    while node in parents:
+        node = parents[node]
+        ancestors.append(node)
+    # Unclosed elements still hold what comes after them, so the snippet may sit deeper,
+    # but always inside the site footer when there is one, and always inside <body>.
+    footer = site_footer(root)
+    if footer is not None:
+        assert any(a is footer for a in ancestors), out
+    assert (result.placement is Placement.FOOTER) == (footer is not None), out
+    assert any(a.tag == "body" for a in ancestors), out
+
+
+def lexbor_ancestors(node: LexborNode) -> list[str]:
+    tags = []
+    parent = node.parent
+    while parent is not None:
+        tags.append(parent.tag or "")
+        parent = parent.parent
+    return tags
+
+
+def check_dom_lexbor(document: bytes, out: bytes, injector: Injector) -> None:
+    """The same oracle with lexbor, which, unlike html5lib, implements <template> fully."""
+    result = injector.result
+    assert result is not None
+    if result.placement is Placement.NOT_INSERTED:
+        return
+    skip_footer_after_body_end(document, result)
+    tree = LexborHTMLParser(out.decode("utf-8", errors="replace"))
+    marks = tree.css("#icp")
+    assert len(marks) == 1, out
+    assert marks[0].text() == "ICPMARK"
+    footers = [
+        f
+        for f in tree.css("footer")
+        if not (set(lexbor_ancestors(f)) & (SECTIONING | {"svg", "math", "template"}))
+    ]
+    if footers:
+        site = footers[-1]
+        node = marks[0].parent
+        while node is not None and node != site:
+            node = node.parent
+        assert node is not None, out
+    assert (result.placement is Placement.FOOTER) == bool(footers), out
+    assert "body" in lexbor_ancestors(marks[0]), out
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents())
+@example(b"<p><template><footer>t</footer></body></template></p>")
+@example(b"<svg><![CDATA[</body>]]></svg><footer>f</footer></body>")
+def test_generated_documents_place_the_snippet_where_lexbor_sees_it(document: bytes) -> None:
+    out, injector = stream(document, [len(document) or 1])
+    check_dom_lexbor(document, out, injector)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents(templates=False))
+@example(b"<p title='a>b'></body>")
+@example(b"<div><footer></div>")
+def test_generated_documents_place_the_snippet_where_html5lib_sees_it(document: bytes) -> None:
+    # html5lib hoists <template> contents out of the template, so templates are left out.
+    out, injector = stream(document, [len(document) or 1])
+    check_dom(document, out, injector)
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents(), st.lists(st.integers(0, 40), min_size=1, max_size=12))
+def test_output_does_not_depend_on_chunking(document: bytes, sizes: list[int]) -> None:
+    whole, _ = inject(document, SNIPPET)
+    if not any(sizes):
+        sizes = [1]
+    assert stream(document, sizes)[0] == whole
+    for fixed in chunkings(document):
+        assert stream(document, fixed)[0] == whole
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(max_size=300), st.lists(st.integers(1, 50), min_size=1, max_size=5))
+def test_arbitrary_bytes_are_preserved(document: bytes, sizes: list[int]) -> None:
+    out, injector = stream(document, sizes)
+    result = injector.result
+    assert result is not None
+    assert result.offset is not None
+    assert out == document[: result.offset] + result.inserted + document[result.offset :]
+    assert inject(document, SNIPPET)[0] == out
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["<", ">", "/", "!", "-", '"', "'", "=", " ", "a", "body", "script"]),
+        max_size=60,
+    ),
+    st.lists(st.integers(1, 9), min_size=1, max_size=4),
+)
+def test_markup_soup_is_preserved_and_chunking_independent(
+    parts: list[str], sizes: list[int]
+) -> None:
+    document = "".join(parts).encode()
+    whole, result = inject(document, SNIPPET)
+    assert result.offset is not None
+    assert whole == document[: result.offset] + result.inserted + document[result.offset :]
+    assert stream(document, sizes)[0] == whole
+
+
+# -- behaviours -----------------------------------------------------------------------------
+
+
+def test_reports_each_placement() -> None:
+    assert inject(b"<footer>f</footer></body>", SNIPPET)[1].placement is Placement.FOOTER
+    assert inject(b"<p>x</p></body>", SNIPPET)[1].placement is Placement.BEFORE_BODY_END
+    assert inject(b"<p>x", SNIPPET)[1].placement is Placement.END_OF_DOCUMENT
+    shown = inject(b"<p>ICP</p></body>", SNIPPET, already_shown=[b"ICP"])[1]
+    assert shown.placement is Placement.NOT_INSERTED
+    assert shown.reason == "the page already shows the number"
+
+
+def test_already_shown_counts_only_before_the_insertion_point() -> None:
+    document = b"<footer>f</footer><script>'NUM'</script></body>"
+    out, result = inject(document, SNIPPET, already_shown=[b"NUM"])
+    assert result.placement is Placement.FOOTER
+    assert out.count(SNIPPET) == 1
+    out, result = inject(b"<p>NUM</p></body>", SNIPPET, already_shown=[b"NUM"])
+    assert result.placement is Placement.NOT_INSERTED
+    assert out == b"<p>NUM</p></body>"
+
+
+def test_already_shown_split_across_chunks() -> None:
+    document = b"<p>NUMBER</p></body>"
+    for size in (1, 2, 5):
+        out, injector = stream(document, [size], already_shown=[b"NUMBER"])
+        assert out == document
+        assert injector.result is not None
+        assert injector.result.placement is Placement.NOT_INSERTED
+
+
+def test_footer_lookbehind_cap_falls_back_to_body_end() -> None:
+    script = b"<script>" + b"x" * 5000 + b"</script>"
+    document = b"<body><footer>f</footer>" + script + b"</body>"
+    out, result = inject(document, SNIPPET, lookbehind_limit=1000)
+    assert result.placement is Placement.BEFORE_BODY_END
+    assert "look-behind" in result.reason
+    assert out == document.replace(b"</body>", SNIPPET + b"</body>")
+    out, result = inject(document, SNIPPET, lookbehind_limit=10_000)
+    assert result.placement is Placement.FOOTER
+
+
+def test_unfinished_tag_longer_than_the_cap_passes_through() -> None:
+    document = b'<body><p title="' + b"x" * 5000
+    out, injector = stream(document, [512], lookbehind_limit=1000)
+    assert out == document
+    assert injector.result is not None
+    assert injector.result.placement is Placement.NOT_INSERTED
+
+
+def test_a_long_quoted_value_within_the_cap_is_read_whole() -> None:
+    document = b'<img src="data:image/png;base64,' + b"A" * 300_000 + b'"></body>'
+    out, injector = stream(document, [65536])
+    assert injector.result is not None
+    assert injector.result.placement is Placement.BEFORE_BODY_END
+    assert out == document.replace(b"</body>", SNIPPET + b"</body>")
+
+
+def test_text_is_emitted_at_once() -> None:
+    injector = Injector(SNIPPET)
+    assert injector.feed(b"<html><body><p>hello ") == b"<html><body><p>hello "
+    assert injector.feed(b"world</p><di") == b"world</p>"  # a partial tag is held
+    assert injector.feed(b"v>x") == b"<div>x"
+    assert injector.feed(b"<script>var a = 1;") == b"<script>var a = 1;"
+    assert injector.feed(b"</script><footer>f</footer>") == b"</script><footer>f"
+    assert injector.feed(b"<p>after</p>") == b""  # the footer look-behind
+    assert injector.feed(b"</body>") == SNIPPET + b"</footer><p>after</p></body>"
+    assert injector.feed(b"</html>") == b"</html>"
+    assert injector.finish() == b""
+
+
+def test_internal_error_passes_everything_through(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    document = b"<body><footer>f</footer><p>tail</p>" * 3 + b"</body>"
+    calls = 0
+    original = Injector._scan
+
+    def flaky(self: Injector, buf: bytes, base: int, out: list[bytes]) -> int:
+        nonlocal calls
+        calls += 1
+        if calls == 4:
+            raise RuntimeError("boom")
+        return original(self, buf, base, out)
+
+    monkeypatch.setattr(Injector, "_scan", flaky)
+    with caplog.at_level(logging.ERROR, logger="icp_footer"):
+        out, injector = stream(document, [10])
+    assert out == document
+    assert injector.result is not None
+    assert injector.result.reason == "internal error"
+    assert "rewriting failed" in caplog.text
+
+
+def test_memory_is_bounded_while_streaming_a_big_page() -> None:
+    block = '<li class="n"><a href="/x" title="新闻">标题 &amp; 摘要</a></li>\n'.encode() * 200
+    chunk_count = 160  # ~10 MB
+    injector = Injector(SNIPPET)
+    tracemalloc.start()
+    try:
+        injector.feed(b"<html><body><ul>")
+        baseline = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        for _ in range(chunk_count):
+            injector.feed(block)
+        injector.feed(b"</ul><footer>f</footer></body></html>")
+        injector.finish()
+        peak = tracemalloc.get_traced_memory()[1] - baseline
+    finally:
+        tracemalloc.stop()
+    assert injector.result is not None
+    assert injector.result.placement is Placement.FOOTER
+    assert peak < 6 * len(block) + (256 << 10)
+
+
+def test_rejects_a_nonpositive_limit() -> None:
+    with pytest.raises(ValueError, match="lookbehind_limit"):
+        Injector(SNIPPET, lookbehind_limit=0)
