@@ -26,13 +26,14 @@ __all__ = [
     "without_body_end",
 ]
 
-_WORDS = (
+_WORD_TEXT = (
     "新闻 体育 财经 科技 娱乐 汽车 房产 教育 旅游 健康 文化 军事 国际 国内 社会 视频 图片 "
     "直播 专题 评论 数码 手机 游戏 时尚 女性 读书 历史 公益 彩票 股票 基金 理财 保险 "
     "发布 会议 政策 经济 发展 创新 企业 市场 增长 城市 乡村 振兴 项目 服务 平台 数据 "
     "安全 网络 用户 信息 管理 部门 通知 公告 活动 推荐 热门 最新 独家 深度 观察 报道 "
     "北京 上海 广州 深圳 杭州 成都 武汉 南京 西安 重庆 天津 苏州 长沙 郑州 青岛 厦门"
-).split()
+)
+_WORDS = tuple(_WORD_TEXT.split())
 
 _PUNCT = ("，", "。", "、", "：", "！", "？", "；")
 
@@ -58,7 +59,7 @@ _NAV = (
 _SVG_ICONS = (
     '<svg class="icon" viewBox="0 0 1024 1024" width="16" height="16" aria-hidden="true">'
     '<path d="M512 64C264.6 64 64 264.6 64 512s200.6 448 448 448 448-200.6 448-448S759.4 64 '
-    '512 64zm0 820c-205.4 0-372-166.6-372-372s166.6-372 372-372 372 166.6 372 372-166.6 372-372 '
+    "512 64zm0 820c-205.4 0-372-166.6-372-372s166.6-372 372-372 372 166.6 372 372-166.6 372-372 "
     '372z" fill="currentColor"/><path d="M464 336a48 48 0 1 0 96 0 48 48 0 1 0-96 0zm72 112h-48'
     'c-4.4 0-8 3.6-8 8v272c0 4.4 3.6 8 8 8h48c4.4 0 8-3.6 8-8V456c0-4.4-3.6-8-8-8z"/></svg>',
     '<svg class="icon icon-search" viewBox="0 0 24 24" width="20" height="20">'
@@ -124,7 +125,7 @@ def _head(rng: random.Random, title: str, *, extra_css: int = 1) -> str:
         '<link rel="dns-prefetch" href="//img.example.cn">\n'
         f"<style>\nbody{{font-family:'PingFang SC','Microsoft YaHei',sans-serif}}\n{css}\n"
         "</style>\n"
-        '<script>window.__PAGE_START__=Date.now();var _hmt=_hmt||[];</script>\n'
+        "<script>window.__PAGE_START__=Date.now();var _hmt=_hmt||[];</script>\n"
         '<script src="//static.example.cn/js/jquery.min.js"></script>\n'
         "</head>\n"
     )
@@ -170,7 +171,9 @@ def _section(rng: random.Random, items: int, *, icons: bool = False) -> str:
     article = (
         '<article class="focus"><h3><a href="' + _href(rng) + '">' + _title(rng) + "</a></h3>"
         "<p>" + _sentence(rng, 20, 40) + _sentence(rng) + "</p>"
-        '<img src="//img.example.cn/' + f"{rng.getrandbits(48):x}" + '.jpg" alt="'
+        '<img src="//img.example.cn/'
+        + f"{rng.getrandbits(48):x}"
+        + '.jpg" alt="'
         + _title(rng)
         + '" loading="lazy"></article>'
     )
@@ -188,7 +191,7 @@ def _comment(rng: random.Random) -> str:
             f"<!-- 模块：{rng.choice(_NAV)} 开始 -->\n",
             f"<!-- cms:block id={rng.randint(1000, 9999)} ts={rng.getrandbits(32)} -->\n",
             "<!-- <footer>旧版页脚，已停用</footer> -->\n",
-            "<!--[if lt IE 9]><script src=\"//static.example.cn/js/html5shiv.js\"></script>"
+            '<!--[if lt IE 9]><script src="//static.example.cn/js/html5shiv.js"></script>'
             "<![endif]-->\n",
         )
     )
@@ -199,7 +202,7 @@ def _inline_script(rng: random.Random) -> str:
     return (
         "<script>\n(function(){var el=document.getElementById('ad-"
         f"{rng.randint(1, 99)}');if(!el)return;"
-        "el.innerHTML='<div class=\"ad\"><a href=\"#\">" + _title(rng) + "</a></div>';"
+        'el.innerHTML=\'<div class="ad"><a href="#">' + _title(rng) + "</a></div>';"
         "var s=\"</div>\";if(window.console){console.log('ad loaded',s);}})();\n</script>\n"
     )
 
@@ -228,10 +231,10 @@ def _big_script(rng: random.Random, size: int) -> str:
         block = (
             f"/* module {i} */\n"
             f"define('mod{i}',['jquery'],function($){{\n"
-            f"  var tpl = '<div class=\"card\"><h3>{t}</h3>' + \"</div>\";\n"
+            f'  var tpl = \'<div class="card"><h3>{t}</h3>\' + "</div>";\n'
             f"  var foot = '<footer>' + '{_title(rng)}' + '</footer>';\n"
             "  var closeTag = '</bo' + 'dy>';\n"
-            f"  var cfg = {{id:{rng.randint(1, 10**6)},name:\"{t}\",tags:[\"<b>\",\"</b>\"],"
+            f'  var cfg = {{id:{rng.randint(1, 10**6)},name:"{t}",tags:["<b>","</b>"],'
             f"url:'{_href(rng)}'}};\n"
             "  if (a < b && b > 0) { $(tpl).appendTo('#main'); }\n"
             "  document.write('<scr' + 'ipt src=\"//s.example.cn/x.js\"></scr' + 'ipt>');\n"
@@ -336,15 +339,10 @@ def big_markup(size: int = 20_000_000, seed: int = 3) -> bytes:
         if i % 25 == 0:
             block += _inline_script(rng)
         blocks.append(block.encode())
-    tail = (
-        "</div>\n" + _footer(rng) + _inline_script(rng) + "</body>\n</html>\n"
-    ).encode()
+    tail = ("</div>\n" + _footer(rng) + _inline_script(rng) + "</body>\n</html>\n").encode()
     body_target = max(0, size - len(head) - len(tail) - 30)
     return (
-        head
-        + b'<div id="main" class="w1200">\n'
-        + _repeat_blocks(rng, blocks, body_target)
-        + tail
+        head + b'<div id="main" class="w1200">\n' + _repeat_blocks(rng, blocks, body_target) + tail
     )
 
 
@@ -374,7 +372,7 @@ def big_data(size: int = 20_000_000, seed: int = 4) -> bytes:
     head = (
         _head(rng, "示例应用", extra_css=0)
         + '<body>\n<div id="__next">'
-        + _header(rng, 16)[len("<body class=\"index\">\n") :]
+        + _header(rng, 16)[len('<body class="index">\n') :]
     ).encode()
     # JSON state: pre-build record blocks, repeat them.
     json_blocks: list[bytes] = []

@@ -394,6 +394,23 @@ def test_a_long_quoted_value_within_the_cap_is_read_whole() -> None:
     assert out == document.replace(b"</body>", SNIPPET + b"</body>")
 
 
+@pytest.mark.parametrize("size", [1000, 4096, 65536])
+def test_a_long_value_beyond_the_streaming_threshold(size: int) -> None:
+    value = (b"A" * 3000 + b"></body><footer>") * 10  # 30 KB, past the 8 KB threshold
+    document = b'<body><img alt=x src="' + value + b"\" title='a>b' data-x=1><p>x</p></body>"
+    expected = document.replace(b"<p>x</p></body>", b"<p>x</p>" + SNIPPET + b"</body>")
+    out, injector = stream(document, [size])
+    assert out == expected
+    assert injector.result is not None
+    assert injector.result.placement is Placement.BEFORE_BODY_END
+    # ...and when the document ends inside that value, it is closed before the snippet.
+    cut = document[: document.rindex(b"</body><footer>") + 3]  # 30 KB into the value
+    out, injector = stream(cut, [size])
+    assert out == cut + b'">' + SNIPPET
+    assert injector.result is not None
+    assert injector.result.placement is Placement.END_OF_DOCUMENT
+
+
 def test_text_is_emitted_at_once() -> None:
     injector = Injector(SNIPPET)
     assert injector.feed(b"<html><body><p>hello ") == b"<html><body><p>hello "

@@ -89,6 +89,11 @@ _ANY_TAG = re.compile(rb"<(?:!--|([a-z][^\t\n\f\r />]*+)|/([a-z][^\t\n\f\r />]*+
 # A quoted attribute value holding ">": the one case where a tag does not end at its first ">".
 _GT_IN_VALUE = re.compile(rb"=[\t\n\f\r ]*+(?:\"[^\">]*+>|'[^'>]*+>)")
 _OPENER = re.compile(rb"<[a-z!?/]")
+_TAG_NAME = re.compile(rb"</?([a-z][^\t\n\f\r />]*+)")
+_NEEDLE_NAMES = frozenset(
+    b"script style xmp iframe noembed noframes noscript textarea title plaintext template svg "
+    b"math footer article aside main nav section body html".split()
+)
 # Attributes as the tokenizer reads them. Once "=" follows a name the value must match in
 # full (a quote there always opens a quoted value), so an unterminated value fails the match.
 _ATTRS = (
@@ -99,6 +104,14 @@ _ATTRS = (
 # One whole tag, attribute by attribute; group 1 is the tag name, group 2 a self-closing "/".
 _TAG = re.compile(rb"</?([a-z][^\t\n\f\r />]*+)" + _ATTRS + rb"(/?)>")
 _COMMENT_END = re.compile(rb"--!?>")
+# The rest of a tag after a quoted value; and, when that is unfinished, whether it stops
+# inside another quoted value (group 1 is its quote).
+_TAG_REST_RE = re.compile(_ATTRS + rb"(/?)>")
+_ATTRS_RE = re.compile(_ATTRS)
+_TAG_HEAD_RE = re.compile(rb"</?[a-z][^\t\n\f\r />]*+" + _ATTRS)
+_OPEN_VALUE = re.compile(
+    rb"(?:=[^\t\n\f\r />=]*+|[^\t\n\f\r />=]++)[\t\n\f\r ]*+=[\t\n\f\r ]*+([\"'])"
+)
 _SCRIPT_DATA = re.compile(rb"</script" + _DELIM + rb"|<!--")
 _SCRIPT_ESCAPED = re.compile(rb"-->|(</script)" + _DELIM + rb"|(<script)" + _DELIM)
 _SCRIPT_DOUBLE_ESCAPED = re.compile(rb"-->|</script" + _DELIM)
@@ -124,7 +137,9 @@ _FOREIGN_EXIT_END = frozenset(
 )
 
 # Scanner modes.
-_DATA, _COMMENT, _RAW, _SCRIPT, _CDATA, _FOREIGN, _DONE = range(7)
+_DATA, _COMMENT, _RAW, _SCRIPT, _CDATA, _FOREIGN, _VALUE, _TAG_REST, _DONE = range(9)
+# An unfinished ordinary tag longer than this, inside a quoted value, is streamed on.
+_LONG_TAG = 8192
 # Bytes of already-emitted input kept so a terminator split across chunks is still seen.
 _CONTEXT = 16
 
@@ -161,6 +176,7 @@ class Injector:
         self._mode = _DATA
         self._raw_name = b""
         self._script_level = 0  # 0 script data, 1 escaped, 2 double escaped
+        self._quote = b'"'  # the quote of the long attribute value being streamed
         self._buf = b""  # carried bytes: an unfinished construct, or context already emitted
         self._buf_emitted = 0  # how much of _buf was already emitted (context)
         self._consumed = 0  # input offset of the end of the last chunk fed
@@ -176,6 +192,7 @@ class Injector:
         self._failed = False
         self._note = ""
         self._e = 0
+        self._found: dict[re.Pattern[bytes], tuple[int, re.Match[bytes] | None]] = {}
 
     # -- public API ------------------------------------------------------------------------
 
@@ -291,7 +308,7 @@ class Injector:
         keep = self._scan(buf, base, out)
         self._buf = buf[keep:]
         self._buf_emitted = self._e - keep if self._e > keep else 0
-        if len(self._buf) - self._buf_emitted > self._limit:
+        if len(self._buf) > self._limit:
             # One unfinished construct larger than the limit: stop rewriting, lose nothing.
             self._note = "an unfinished tag longer than the look-behind limit"
             log.warning("icp-footer: %s; passing the rest through", self._note)
@@ -313,6 +330,7 @@ class Injector:
         pos = 0
         low = buf.lower()
         end = len(buf)
+        self._found = {}
         while True:
             mode = self._mode
             if mode == _DONE:
@@ -322,14 +340,72 @@ class Injector:
                 scan = self._scan_data if mode == _DATA else self._scan_foreign
                 pos, stop = scan(buf, low, pos, base, out)
                 if stop is not None:  # an unfinished construct starts at stop: carry it
+                    if end - stop > _LONG_TAG and self._enter_long_value(low, stop, _TAG_HEAD_RE):
+                        self._flush(out, buf, base, end)
+                        return end
                     self._flush(out, buf, base, stop)
                     return stop
+                continue
+            if mode == _TAG_REST:
+                tag = _TAG_REST_RE.match(low, pos)
+                if tag is not None:
+                    self._mode = self._markup_mode()
+                    pos = tag.end()
+                    continue
+                self._flush(out, buf, base, end)  # the tag is ordinary: its bytes can go
+                if self._enter_long_value(low, pos, _ATTRS_RE):
+                    return end
+                return pos  # keep the short unfinished rest as context
+            if mode == _VALUE:
+                at = low.find(self._quote, pos)
+                if at < 0:
+                    self._flush(out, buf, base, end)
+                    return end
+                self._mode = _TAG_REST
+                pos = at + 1
                 continue
             found = self._find_terminator(low, pos)
             if found is None:  # emit all, keep a little context for a split terminator
                 self._flush(out, buf, base, end)
                 return max(pos, end - _CONTEXT)
             pos = found
+
+    def _enter_long_value(self, low: bytes, start: int, head: re.Pattern[bytes]) -> bool:
+        """Does an unfinished ordinary tag stop inside a quoted value? Then stream it on.
+
+        ``head`` matches the complete part of the tag from ``start``; what is left must be
+        an attribute whose quoted value is still open.
+        """
+        if head is _TAG_HEAD_RE:
+            name = _TAG_NAME.match(low, start)
+            if name is None or name.group(1) in _NEEDLE_NAMES:
+                return False
+            if self._site_footer_open and name.group(1) not in _VOID:
+                return False
+        complete = head.match(low, start)
+        if complete is None:
+            return False
+        value = _OPEN_VALUE.match(low, complete.end())
+        if value is None or low.find(value.group(1), value.end()) >= 0:
+            return False
+        self._mode = _VALUE
+        self._quote = value.group(1)
+        return True
+
+    def _next(self, pattern: re.Pattern[bytes], low: bytes, pos: int) -> re.Match[bytes] | None:
+        """``pattern.search(low, pos)``, remembering the answer for this buffer.
+
+        The scanner asks again from later positions; while the match found before is still
+        ahead (or there was none), it is the answer, and the buffer is not searched again.
+        """
+        found = self._found.get(pattern)
+        if found is not None:
+            start, match = found
+            if start <= pos and (match is None or match.start() >= pos):
+                return match
+        match = pattern.search(low, pos)
+        self._found[pattern] = (pos, match)
+        return match
 
     def _markup_mode(self) -> int:
         return _FOREIGN if self._foreign_depth else _DATA
@@ -391,20 +467,20 @@ class Injector:
         unfinished construct to carry (``len(buf)`` when there is none).
         """
         end = len(buf)
-        gt = _GT_IN_VALUE.search(low, pos)
+        gt = self._next(_GT_IN_VALUE, low, pos)
         while True:
-            needle = (_ANY_TAG if self._site_footer_open else _NEEDLE).search(low, pos)
+            needle = self._next(_ANY_TAG if self._site_footer_open else _NEEDLE, low, pos)
             if gt is not None and (needle is None or gt.start() < needle.start()):
                 # A quoted value may hold ">": tokenize the tag it belongs to exactly.
                 opener = _tag_start(low, pos, gt.start())
                 if opener is None or not _is_tag_opener(low, opener):
-                    gt = _GT_IN_VALUE.search(low, gt.start() + 1)  # text or bogus comment
+                    gt = self._next(_GT_IN_VALUE, low, gt.start() + 1)  # text or bogus comment
                     continue
                 tag = _TAG.match(low, opener)
                 if tag is None:
                     return pos, opener
                 pos = tag.end()
-                gt = _GT_IN_VALUE.search(low, pos)
+                gt = self._next(_GT_IN_VALUE, low, pos)
                 continue
             if needle is None:
                 return pos, _unfinished(low, pos)
@@ -420,7 +496,7 @@ class Injector:
                     return pos, opener
                 pos = close
                 if gt is not None and gt.start() < pos:
-                    gt = _GT_IN_VALUE.search(low, pos)
+                    gt = self._next(_GT_IN_VALUE, low, pos)
                 continue
             start_name, end_name = needle.group(1), needle.group(2)
             if start_name is None and end_name is None:  # "<!--"
@@ -446,7 +522,7 @@ class Injector:
             if changed:
                 return pos, None
             if gt is not None and gt.start() < pos:
-                gt = _GT_IN_VALUE.search(low, pos)
+                gt = self._next(_GT_IN_VALUE, low, pos)
 
     def _start_tag(
         self, name: bytes, tag: re.Match[bytes], buf: bytes, base: int, out: list[bytes]
@@ -610,6 +686,10 @@ class Injector:
             closer = (b"-->" if self._script_level else b"") + b"</script>"
         elif mode == _CDATA:
             closer = b"]]>"
+        elif mode == _VALUE:
+            closer = self._quote + b">"
+        elif mode == _TAG_REST:
+            closer = b">"
         at = self._e
         rest = buf[at:]
         if rest and not _is_unfinished_tag(rest):
@@ -667,10 +747,9 @@ def _is_unfinished_tag(rest: bytes) -> bool:
 
     ``<``, ``</`` and ``<name...`` are; comments, bogus comments and doctypes are not.
     """
-    return (
-        len(rest) < 2
-        or (rest[1:2] not in b"!?"
-        and (rest[1:2] != b"/" or len(rest) < 3 or _is_tag_opener(rest.lower(), 0)))
+    return len(rest) < 2 or (
+        rest[1:2] not in b"!?"
+        and (rest[1:2] != b"/" or len(rest) < 3 or _is_tag_opener(rest.lower(), 0))
     )
 
 

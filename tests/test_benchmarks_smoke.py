@@ -1,0 +1,52 @@
+"""Smoke test: the benchmark harness runs end to end in ``--quick`` mode.
+
+No timing assertions: only that it exits cleanly and reports a figure for every tool.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+TOOLS = ("icp-footer", "naive", "lol-html", "selectolax", "bs4")
+CHUNKINGS = ("whole", "64K", "4K")
+
+
+def test_bench_injector_quick(tmp_path: Path) -> None:
+    """``python -m benchmarks.bench_injector --quick --json`` exits 0 with complete figures."""
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_injector", "--quick", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    results = json.loads(out.read_text(encoding="utf-8"))
+
+    throughput = results["throughput"]
+    assert set(throughput) == {"home_20k", "portal", "big_markup", "big_data"}
+    for doc, per_chunking in throughput.items():
+        assert set(per_chunking) == set(CHUNKINGS), doc
+        for chunking, cells in per_chunking.items():
+            for tool in TOOLS:
+                cell = cells[tool]
+                assert isinstance(cell["mb_s"], float), (doc, chunking, tool)
+                assert cell["runs"] >= 1, (doc, chunking, tool)
+
+    correctness = results["correctness"]
+    assert "error" not in correctness, correctness.get("error")
+    for tool in TOOLS:
+        fig = correctness[tool]
+        assert isinstance(fig["correct"], int), tool
+        assert fig["total"] > 0, tool
+        assert 0 <= fig["correct"] <= fig["total"], tool
+
+    for doc in ("big_markup", "big_data"):
+        for tool in TOOLS:
+            assert "delta_kib" in results["memory"]["rss"][doc][tool], (doc, tool)
