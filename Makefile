@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m icp_footer.demo
+	$(BIN)/python examples/inject_sample.py
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

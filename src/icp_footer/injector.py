@@ -112,10 +112,11 @@ _TAG_HEAD_RE = re.compile(rb"</?[a-z][^\t\n\f\r />]*+" + _ATTRS)
 _OPEN_VALUE = re.compile(
     rb"(?:=[^\t\n\f\r />=]*+|[^\t\n\f\r />=]++)[\t\n\f\r ]*+=[\t\n\f\r ]*+([\"'])"
 )
-_SCRIPT_DATA = re.compile(rb"</script" + _DELIM + rb"|<!--")
-_SCRIPT_ESCAPED = re.compile(rb"-->|(</script)" + _DELIM + rb"|(<script)" + _DELIM)
-_SCRIPT_DOUBLE_ESCAPED = re.compile(rb"-->|</script" + _DELIM)
-_RAWTEXT_END = {name: re.compile(b"</" + name + _DELIM) for name in _RAWTEXT}
+# Text-like modes search the raw buffer, case-insensitively: no lowered copy is needed.
+_SCRIPT_DATA = re.compile(rb"</script" + _DELIM + rb"|<!--", re.IGNORECASE)
+_SCRIPT_ESCAPED = re.compile(rb"-->|(</script)" + _DELIM + rb"|(<script)" + _DELIM, re.IGNORECASE)
+_SCRIPT_DOUBLE_ESCAPED = re.compile(rb"-->|</script" + _DELIM, re.IGNORECASE)
+_RAWTEXT_END = {name: re.compile(b"</" + name + _DELIM, re.IGNORECASE) for name in _RAWTEXT}
 _BREAKOUT = frozenset(
     b"b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 h5 h6 head hr i "
     b"img li listing menu meta nobr ol p pre ruby s small span strong strike sub sup table tt "
@@ -328,7 +329,7 @@ class Injector:
         or, in a text-like mode, context that may hold the start of a split terminator.
         """
         pos = 0
-        low = buf.lower()
+        low = b""  # the ASCII-lowercased buffer, made when a markup mode first needs it
         end = len(buf)
         self._found = {}
         while True:
@@ -337,6 +338,8 @@ class Injector:
                 self._flush(out, buf, base, end)
                 return end
             if mode in (_DATA, _FOREIGN):
+                if not low:
+                    low = buf.lower()
                 scan = self._scan_data if mode == _DATA else self._scan_foreign
                 pos, stop = scan(buf, low, pos, base, out)
                 if stop is not None:  # an unfinished construct starts at stop: carry it
@@ -347,24 +350,24 @@ class Injector:
                     return stop
                 continue
             if mode == _TAG_REST:
-                tag = _TAG_REST_RE.match(low, pos)
+                tag = _TAG_REST_RE.match(buf, pos)
                 if tag is not None:
                     self._mode = self._markup_mode()
                     pos = tag.end()
                     continue
                 self._flush(out, buf, base, end)  # the tag is ordinary: its bytes can go
-                if self._enter_long_value(low, pos, _ATTRS_RE):
+                if self._enter_long_value(buf, pos, _ATTRS_RE):
                     return end
                 return pos  # keep the short unfinished rest as context
             if mode == _VALUE:
-                at = low.find(self._quote, pos)
+                at = buf.find(self._quote, pos)
                 if at < 0:
                     self._flush(out, buf, base, end)
                     return end
                 self._mode = _TAG_REST
                 pos = at + 1
                 continue
-            found = self._find_terminator(low, pos)
+            found = self._find_terminator(buf, pos)
             if found is None:  # emit all, keep a little context for a split terminator
                 self._flush(out, buf, base, end)
                 return max(pos, end - _CONTEXT)
@@ -410,8 +413,9 @@ class Injector:
     def _markup_mode(self) -> int:
         return _FOREIGN if self._foreign_depth else _DATA
 
-    def _find_terminator(self, low: bytes, pos: int) -> int | None:
+    def _find_terminator(self, buf: bytes, pos: int) -> int | None:
         """In a text-like mode: where scanning goes on after its end, or None."""
+        low = buf  # the patterns of text-like modes ignore case themselves
         mode = self._mode
         if mode == _COMMENT:
             m = _COMMENT_END.search(low, pos)
