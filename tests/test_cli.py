@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -34,3 +35,65 @@ def test_inject_reads_a_file(tmp_path: Path) -> None:
 def test_version_and_usage() -> None:
     assert run("--version").stdout.startswith(b"icp-footer ")
     assert run().returncode == 2
+
+
+def run_env(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ICP_FOOTER_")}
+    return subprocess.run(
+        [sys.executable, "-m", "icp_footer.cli", *args],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+DOMAINS = "example.cn=京ICP备12345678号-1|京公网安备 11010502030143号; example.com=none"
+
+
+def test_config_prints_the_resolved_table() -> None:
+    done = run_env({"ICP_FOOTER_DOMAINS": DOMAINS, "ICP_FOOTER_NUMBER": "粤B2-20090059"}, "config")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split() == ["domain", "ICP", "PSB"]
+    assert any(line.split()[:2] == ["(any", "other"] and "粤B2-20090059" in line for line in lines)
+    assert any(
+        line.startswith("example.cn ") and "京公网安备 11010502030143号" in line for line in lines
+    )
+    assert any(line.startswith("example.com ") and "none" in line for line in lines)
+    assert "ICP link:       https://beian.miit.gov.cn/" in done.stdout
+    assert "home paths:     /, /index.htm, /index.html" in done.stdout
+    assert "missing number: banner" in done.stdout
+    # CJK cells are padded by display width, so the PSB column lines up
+    psb_columns = {
+        len(line[: line.index("京公网安备")].encode("gbk"))
+        for line in lines
+        if "京公网安备" in line
+    }
+    assert len(psb_columns) == 1
+
+
+def test_config_host_shows_the_entry_and_the_exact_snippet() -> None:
+    done = run_env({"ICP_FOOTER_DOMAINS": DOMAINS}, "config", "--host", "WWW.Example.CN:8080")
+    assert done.returncode == 0
+    assert "host 'WWW.Example.CN:8080' -> www.example.cn: the entry for example.cn" in done.stdout
+    snippet = done.stdout.split("snippet:\n", 1)[1]
+    assert snippet.startswith("<div")
+    assert "京ICP备12345678号-1</a>" in snippet
+    assert "code=11010502030143" in snippet
+    silent = run_env({"ICP_FOOTER_DOMAINS": DOMAINS}, "config", "--host", "example.com")
+    assert "snippet: (nothing is inserted)" in silent.stdout
+    banner = run_env({}, "config", "--host", "new.example.org")
+    assert "no entry and no ICP_FOOTER_NUMBER" in banner.stdout
+    assert "ICP_FOOTER_DOMAINS" in banner.stdout.split("snippet:", 1)[1]
+
+
+def test_config_exits_2_with_every_error() -> None:
+    done = run_env(
+        {"ICP_FOOTER_DOMAINS": "example.cn=京ICP备123号", "ICP_FOOTER_MISSING": "loud"}, "config"
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert 'ICP_FOOTER_DOMAINS entry "example.cn=京ICP备123号"' in done.stderr
+    assert "ICP_FOOTER_MISSING" in done.stderr
+    assert done.stderr.count("Example: ") == 2

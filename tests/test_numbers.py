@@ -1,0 +1,469 @@
+"""ICP and PSB numbers: what is accepted, what is rejected and why, and finding them in text."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from icp_footer.numbers import (
+    ICP_EXAMPLE,
+    PSB_EXAMPLE,
+    IcpNumber,
+    NumberError,
+    PsbNumber,
+    find_icp,
+    find_psb,
+    normalise,
+    parse_icp,
+    parse_psb,
+)
+
+# Copied from icp-rules.md on purpose (an independent list, not the module's own).
+PROVINCES = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝藏青宁新蜀川黔贵滇陕陇甘"
+PSB_CODES = [
+    *range(11, 16),
+    *range(21, 24),
+    *range(31, 38),
+    *range(41, 47),
+    *range(50, 55),
+    *range(61, 66),
+]
+
+# --- tables -----------------------------------------------------------------------------
+
+VALID_ICP = [
+    # published numbers and the examples of icp-rules.md
+    ("京ICP证030173号", "licence", "京"),
+    ("粤B2-20090059", "telecom", "粤"),
+    ("粤B2-20090059-5", "telecom", "粤"),
+    ("陕ICP备2024026116号-1A", "filing", "陕"),
+    ("陕ICP备2024026116号-1626X", "filing", "陕"),
+    ("滇ICP备09010050-5号", "filing", "滇"),
+    ("京ICP备12345678号", "filing", "京"),
+    ("京ICP备12345678号-1", "filing", "京"),
+    (ICP_EXAMPLE, "filing", "京"),
+    # 10 digits, every alternative province character
+    ("粤ICP备2020123456号-12", "filing", "粤"),
+    ("蜀ICP备2021012345号-3", "filing", "蜀"),
+    ("川ICP备12345678号", "filing", "川"),
+    ("黔ICP备12345678号", "filing", "黔"),
+    ("贵ICP备12345678号", "filing", "贵"),
+    ("陇ICP备12345678号", "filing", "陇"),
+    ("甘ICP备12345678号", "filing", "甘"),
+    ("蒙ICP备12345678号", "filing", "蒙"),
+    # sloppy forms
+    ("京ICP备12345678", "filing", "京"),
+    ("京ICP备12345678-1", "filing", "京"),
+    ("陕ICP备2024026116-1A号", "filing", "陕"),
+    ("京ICP备 12345678 号-1", "filing", "京"),
+    ("京ICP备 12345678号", "filing", "京"),
+    ("京ICP备12345678 号", "filing", "京"),
+    ("  京ICP备12345678号-1\n", "filing", "京"),
+    ("京ICP备１２３４５６７８号－１", "filing", "京"),
+    ("京ＩＣＰ备１２３４５６７８号", "filing", "京"),
+    ("京ICP备\u300012345678\u3000号", "filing", "京"),
+    ("陕ICP备2024026116号-1Ａ", "filing", "陕"),
+    ("京ICP证030173", "licence", "京"),
+    ("京ICP证 ０３０１７３ 号", "licence", "京"),
+    ("粤Ｂ２－２００９００５９－５", "telecom", "粤"),
+]
+
+VALID_PSB = [
+    ("京公网安备 11000002000001号", "11000002000001", "京"),
+    (PSB_EXAMPLE, "11010502030143", "京"),
+    ("粤公网安备 44030002000001号", "44030002000001", "粤"),
+    ("京公网安备11010502030143号", "11010502030143", "京"),
+    ("川公网安备 51010702001234", "51010702001234", "川"),
+    ("贵公网安备 52010202000123号", "52010202000123", "贵"),
+    ("新公网安备 65010202000123号", "65010202000123", "新"),
+    ("京公网安备　１１０１０５０２０３０１４３号", "11010502030143", "京"),
+    ("京公网安备 11010502030143 号", "11010502030143", "京"),
+]
+
+INVALID_ICP = [
+    ("", "empty"),
+    ("   \u3000", "empty"),
+    ("京ICP备1234567号", "the record number must have 8 or 10 digits, not 7"),
+    ("京ICP备123456789号", "8 or 10 digits, not 9"),
+    ("京ICP备12345678901号", "8 or 10 digits, not 11"),
+    ("京ICP备号", "record number (8 or 10 digits) is missing"),
+    ("京ICP备案12345678号", "'备案' is not part of it"),
+    ("萌ICP备20240001号", "fan badges are not filing numbers"),
+    ("喵ICP备12345678号-1", "fan badges are not filing numbers"),
+    ("Moe ICP备12345678号", "unknown prefix 'Moe'"),
+    ("港ICP备12345678号", "Hong Kong, Macau and Taiwan"),
+    ("台ICP备12345678号", "not a mainland province"),
+    ("ICP备12345678号", "province character is missing"),
+    ("北京ICP备12345678号", "abbreviation 京, not '北京'"),
+    ("四川ICP备12345678号", "蜀 or 川"),
+    ("备案号：京ICP备12345678号", "remove '备案号:'"),
+    ("京icp备12345678号", "capital letters"),
+    ("粤b2-20090059", "capital letters"),
+    ("京ICP备12345678号-0", "1 or more, without a leading zero"),
+    ("京ICP备12345678号-01", "without a leading zero"),
+    ("京ICP备12345678号-", "website number (1, 2, ...) must follow '-'"),
+    ("京ICP备12345678号A", "comes after the website number"),
+    ("陕ICP备2024026116号-1a", "capital A (app) or X (mini-program)"),
+    ("陕ICP备2024026116号-1B", "only letters allowed"),
+    ("京ICP备12345678号号", "'号' appears in the wrong place"),
+    ("京ICP备12345678号-1号", "'号' appears in the wrong place"),
+    ("京ICP备12345678号-1 版权所有", "unexpected text '版权所有'"),
+    ("京ICP12345678号", "followed by 备 (filing number) or 证 (licence number)"),
+    ("京ICP证03017号", "must have 6 digits, not 5"),
+    ("京ICP证030173号-1", "no '-<N>' website number"),
+    ("粤B2-2009005", "8 digits after 'B2-', not 7"),
+    ("粤B2-20090059号", "has no '号'"),
+    ("粤B2-20090059-0", "without a leading zero"),
+    ("粤B220090059", "'-' after 'B2'"),
+    ("京公网安备 11000002000001号", "Public Security (公安) filing number, not an ICP number"),
+    ("京ICP备12345678号 京公网安备 11000002000001号", "more than one number"),
+    ("11010502030143", "Public Security (公安) record code"),
+    ("12345678-1", "province character and 'ICP备' are missing"),
+    ("hello", "not an ICP number"),
+]
+
+INVALID_PSB = [
+    ("", "empty"),
+    ("11010502030143", "e.g. 京公网安备 11010502030143号"),
+    ("44030002000001", "e.g. 粤公网安备 44030002000001号"),
+    ("京ICP备12345678号", "ICP number, not a Public Security"),
+    ("粤B2-20090059", "ICP number, not a Public Security"),
+    ("京ICP备12345678号 京公网安备 11000002000001号", "more than one number"),
+    ("京公网安备 1101050203014号", "14 digits, not 13"),
+    ("京公网安备 110105020301431号", "14 digits, not 15"),
+    ("京公网安备号", "14 digits, not 0"),
+    ("京公网安备 99010502030143号", "mainland province code (11-15,"),
+    ("京公网安备 71010502030143号", "not 71"),
+    ("京公网安备 00000000000000号", "not 00"),
+    ("萌公网安备 11010502030143号", "fan badges are not filing numbers"),
+    ("公网安备 11010502030143号", "province character is missing before '公网安备'"),
+    ("港公网安备 11010502030143号", "Hong Kong"),
+    ("北京公网安备 11010502030143号", "abbreviation 京"),
+    ("京公网安备 11010502030143号号", "'号' appears in the wrong place"),
+    ("京公网安备 11010502030143号-1", "unexpected text '-1'"),
+    ("京公安备 11010502030143号", "expected a province character, '公网安备'"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind", "province"), VALID_ICP)
+def test_valid_icp(text: str, kind: str, province: str) -> None:
+    number = parse_icp(text)
+    assert number == IcpNumber(text, normalise(text), number.kind, province)
+    assert number.kind == kind
+    assert number.text == text
+    assert number.normalised == "".join(number.normalised.split())
+
+
+@pytest.mark.parametrize(("text", "code", "province"), VALID_PSB)
+def test_valid_psb(text: str, code: str, province: str) -> None:
+    assert parse_psb(text) == PsbNumber(text, normalise(text), code, province)
+
+
+def test_normalised_forms() -> None:
+    assert parse_icp("京ICP备 １２３４５６７８ 号－１").normalised == "京ICP备12345678号-1"
+    assert parse_icp("粤Ｂ２－２００９００５９").normalised == "粤B2-20090059"
+    assert parse_psb(PSB_EXAMPLE).normalised == "京公网安备11010502030143号"
+    # the misplaced form and a missing 号 are kept as written, not rewritten
+    assert parse_icp("滇ICP备09010050-5号").normalised == "滇ICP备09010050-5号"
+    assert parse_icp("京ICP备12345678").normalised == "京ICP备12345678"
+
+
+@pytest.mark.parametrize(("text", "fragment"), INVALID_ICP)
+def test_invalid_icp(text: str, fragment: str) -> None:
+    with pytest.raises(NumberError) as caught:
+        parse_icp(text)
+    message = str(caught.value)
+    assert fragment in message
+    assert message.startswith(f'"{text.strip()}": ')
+    assert "(e.g. " in message
+    assert "not a valid" not in message  # every rejection names its problem
+
+
+@pytest.mark.parametrize(("text", "fragment"), INVALID_PSB)
+def test_invalid_psb(text: str, fragment: str) -> None:
+    with pytest.raises(NumberError) as caught:
+        parse_psb(text)
+    message = str(caught.value)
+    assert fragment in message
+    assert message.startswith(f'"{text.strip()}": ')
+    assert "(e.g. " in message
+    assert "not a valid" not in message
+
+
+def test_example_in_message_is_valid_and_uses_the_province() -> None:
+    with pytest.raises(NumberError, match=r"\(e\.g\. 粤ICP备12345678号-1\)"):
+        parse_icp("粤ICP备1234567号")
+    with pytest.raises(NumberError, match=r"\(e\.g\. 川公网安备 11010502030143号\)"):
+        parse_psb("川公网安备 123号")
+
+
+def test_long_text_is_shortened_in_the_message() -> None:
+    with pytest.raises(NumberError) as caught:
+        parse_icp("x" * 500)
+    assert len(str(caught.value)) < 250
+
+
+def test_number_error_is_a_value_error() -> None:
+    assert issubclass(NumberError, ValueError)
+    with pytest.raises(ValueError, match="fan badge"):
+        parse_icp("萌ICP备20240001号")
+
+
+def test_every_province_and_nothing_else() -> None:
+    for ch in PROVINCES:
+        assert parse_icp(f"{ch}ICP备12345678号").province == ch
+        assert parse_psb(f"{ch}公网安备 11010502030143号").province == ch
+    for ch in "港澳台萌喵国中华":
+        with pytest.raises(NumberError):
+            parse_icp(f"{ch}ICP备12345678号")
+        with pytest.raises(NumberError):
+            parse_psb(f"{ch}公网安备 11010502030143号")
+
+
+def test_psb_province_codes() -> None:
+    for code in range(100):
+        text = f"京公网安备 {code:02d}010502030143号"
+        if code in PSB_CODES:
+            assert parse_psb(text).code == f"{code:02d}010502030143"
+        else:
+            with pytest.raises(NumberError, match="province code"):
+                parse_psb(text)
+
+
+# --- finding ----------------------------------------------------------------------------
+
+
+def test_find_in_a_real_looking_footer() -> None:
+    footer = (
+        "© 2026 某某公司 版权所有 | 备案号：滇ICP备09010050-5号 | 京ICP备 12345678 号 |"
+        " 京公网安备 11000002000001号 | 增值电信业务经营许可证：粤B2-20090059-5 |"
+        " 京ICP证030173号 萌ICP备20240001号 京ＩＣＰ备１２３４５６７８号－１"
+    )
+    assert find_icp(footer) == [
+        "滇ICP备09010050-5号",
+        "京ICP备 12345678 号",
+        "粤B2-20090059-5",
+        "京ICP证030173号",
+        "京ＩＣＰ备１２３４５６７８号－１",
+    ]
+    assert find_psb(footer) == ["京公网安备 11000002000001号"]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("京ICP备12345678 2024", ["京ICP备12345678"]),  # no digit run across a space
+        ("京ICP备12345678号-1App", ["京ICP备12345678号-1"]),  # 'A' starts a word here
+        ("陕ICP备2024026116号-1A。", ["陕ICP备2024026116号-1A"]),
+        ("北京ICP备12345678号", ["京ICP备12345678号"]),
+        ("粤B2-20090059号", ["粤B2-20090059"]),
+        ("京ICP备1234567号 京ICP备123456789号 京icp备12345678号", []),
+        ("萌ICP备20240001号 喵ICP备12345678号-1 港ICP备12345678号 ICP备12345678号", []),
+        ("京ICP备１２３４５６７⒏", []),  # ⒏ is "8." after NFKC
+        ("", []),
+    ],
+)
+def test_find_icp_edges(text: str, found: list[str]) -> None:
+    assert find_icp(text) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("川公网安备51010702001234", ["川公网安备51010702001234"]),
+        ("京公网安备 99010502030143号 萌公网安备 11010502030143号", []),
+        ("公安备案 11010502030143", []),
+        ("京公网安备 110105020301431号", []),
+    ],
+)
+def test_find_psb_edges(text: str, found: list[str]) -> None:
+    assert find_psb(text) == found
+
+
+# --- properties -------------------------------------------------------------------------
+
+SPACES = st.sampled_from([" ", "\u3000", "\t", "\u00a0", "\n", "  "])
+
+
+def fullwidth(text: str, which: list[bool]) -> str:
+    """Full-width forms of the ASCII characters chosen by ``which``."""
+    return "".join(
+        chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" and pick else ch
+        for ch, pick in zip(text, which, strict=True)
+    )
+
+
+def flags(n: int) -> st.SearchStrategy[list[bool]]:
+    return st.lists(st.booleans(), min_size=n, max_size=n)
+
+
+def digits(n: int) -> st.SearchStrategy[str]:
+    return st.text("0123456789", min_size=n, max_size=n)
+
+
+SITE = st.integers(min_value=1, max_value=99999).map(str)
+
+
+@st.composite
+def icp_numbers(draw: st.DrawFn) -> tuple[str, str]:
+    """A valid ICP number with ``|`` where free text may hold spaces, and its kind."""
+    province = draw(st.sampled_from(PROVINCES))
+    kind = draw(st.sampled_from(["filing", "licence", "telecom"]))
+    if kind == "licence":
+        hao = draw(st.sampled_from(["|号", ""]))
+        return f"{province}ICP证|{draw(digits(6))}{hao}", kind
+    if kind == "telecom":
+        site = draw(st.one_of(st.just(""), SITE.map("-{}".format)))
+        return f"{province}B2-{draw(digits(8))}{site}", kind
+    record = draw(st.one_of(digits(8), digits(10)))
+    site = draw(SITE)
+    suffix = draw(st.sampled_from(["", "A", "X"]))
+    tail = draw(
+        st.sampled_from(
+            ["", "|号", f"|号-{site}", f"|号-{site}{suffix}", f"-{site}{suffix}|号", f"-{site}"]
+        )
+    )
+    return f"{province}ICP备|{record}{tail}", kind
+
+
+@st.composite
+def psb_numbers(draw: st.DrawFn) -> tuple[str, str]:
+    """A valid PSB number with ``|`` where free text may hold spaces, and its code."""
+    province = draw(st.sampled_from(PROVINCES))
+    code = f"{draw(st.sampled_from(PSB_CODES)):02d}{draw(digits(12))}"
+    hao = draw(st.sampled_from(["|号", ""]))
+    return f"{province}公网安备|{code}{hao}", code
+
+
+@st.composite
+def sloppy(draw: st.DrawFn, template: str) -> str:
+    """Random full-width characters, and spaces where real footers put them."""
+    parts = template.split("|")
+    text = parts[0] + "".join(draw(st.sampled_from(["", " ", "\u3000"])) + p for p in parts[1:])
+    return fullwidth(text, draw(flags(len(text))))
+
+
+@st.composite
+def spaced(draw: st.DrawFn, text: str) -> str:
+    """``text`` with random full-width characters and random whitespace anywhere."""
+    out = []
+    for ch in fullwidth(text, draw(flags(len(text)))):
+        out.append(draw(st.one_of(st.just(""), SPACES)))
+        out.append(ch)
+    out.append(draw(st.one_of(st.just(""), SPACES)))
+    return "".join(out)
+
+
+@given(icp_numbers(), st.data())
+def test_fullwidth_and_spaces_do_not_change_an_icp_number(
+    number: tuple[str, str], data: st.DataObject
+) -> None:
+    plain = number[0].replace("|", "")
+    variant = data.draw(spaced(plain))
+    parsed = parse_icp(variant)
+    assert parsed.normalised == parse_icp(plain).normalised == plain
+    assert parsed.kind == number[1]
+    assert parsed.text == variant
+
+
+@given(psb_numbers(), st.data())
+def test_fullwidth_and_spaces_do_not_change_a_psb_number(
+    number: tuple[str, str], data: st.DataObject
+) -> None:
+    plain = number[0].replace("|", "")
+    variant = data.draw(spaced(plain))
+    assert parse_psb(variant).normalised == parse_psb(plain).normalised == plain
+    assert parse_psb(variant).code == number[1]
+
+
+# Noise without 备, 证, 公 or B: it cannot hold a number of its own, however it is drawn.
+NOISE = st.text(
+    "的一是在了有和人这中大为上个我以要他时来用们生到作地于出就分对成会可主发年动同工能下过子说"
+    + PROVINCES
+    + "萌号网安ICPicpAXaxb2 0123456789-.,:;/()©|abcdefghijklmnopqrstuvwxyz",
+    max_size=30,
+)
+# What may follow a number without extending it.
+SEPARATORS = st.sampled_from(["，", " | ", "。", "；", "<", "\n©"])
+NEAR_MISSES_ICP = [
+    "萌ICP备20240001号",
+    "萌ICP备12345678号-1",
+    "喵ICP备1234567890号",
+    "ICP备12345678号",
+    "京ICP备1234567号",
+    "京ICP备123456789号",
+    "京icp备12345678号",
+    "港ICP备12345678号",
+    "京ICP证12345号",
+    "粤B2-2009005",
+    "京公网安备 11000002000001号",
+]
+NEAR_MISSES_PSB = [
+    "萌公网安备 11000002000001号",
+    "京公网安备 99000002000001号",
+    "京公网安备 1100000200000号",
+    "11000002000001",
+    "京ICP备12345678号",
+    "港公网安备 11000002000001号",
+]
+
+
+@st.composite
+def embedded(draw: st.DrawFn, numbers: st.SearchStrategy[tuple[str, str]]) -> tuple[str, list[str]]:
+    """Free text holding 1-3 sloppy numbers, and the numbers as written."""
+    found = [draw(sloppy(number[0])) for number in draw(st.lists(numbers, min_size=1, max_size=3))]
+    text = draw(NOISE)
+    for number in found:
+        text += number + draw(SEPARATORS) + draw(NOISE)
+    return text, found
+
+
+@given(embedded(icp_numbers()))
+def test_find_icp_finds_every_embedded_number(case: tuple[str, list[str]]) -> None:
+    text, numbers = case
+    assert find_icp(text) == numbers
+
+
+@given(embedded(psb_numbers()))
+def test_find_psb_finds_every_embedded_number(case: tuple[str, list[str]]) -> None:
+    text, numbers = case
+    assert find_psb(text) == numbers
+
+
+@given(st.lists(st.one_of(NOISE, st.sampled_from(NEAR_MISSES_ICP)), max_size=6))
+def test_find_icp_finds_nothing_without_a_number(pieces: list[str]) -> None:
+    assert find_icp("，".join(pieces)) == []
+
+
+@given(st.lists(st.one_of(NOISE, st.sampled_from(NEAR_MISSES_PSB)), max_size=6))
+def test_find_psb_finds_nothing_without_a_number(pieces: list[str]) -> None:
+    assert find_psb("，".join(pieces)) == []
+
+
+NUMBERISH = st.text(
+    PROVINCES[:6] + "港萌北ICPBicpb备证案号公网安AXax2-－ 　0123456789０１",
+    max_size=40,
+)
+ANY_TEXT = st.one_of(st.text(), NUMBERISH)
+
+
+@given(ANY_TEXT)
+def test_parse_only_ever_raises_number_error(text: str) -> None:
+    for parse in (parse_icp, parse_psb):
+        try:
+            parse(text)
+        except NumberError as error:
+            message = str(error)
+            assert "(e.g. " in message
+            assert "not a valid" not in message
+
+
+@given(ANY_TEXT)
+def test_whatever_find_returns_is_verbatim_and_parses(text: str) -> None:
+    for found in find_icp(text):
+        assert found in text
+        parse_icp(found)
+    for found in find_psb(text):
+        assert found in text
+        parse_psb(found)
