@@ -1,0 +1,423 @@
+"""The ASGI middleware, checked on the raw messages it sends.
+
+httpx's ASGITransport buffers whole bodies, so these tests drive the ASGI protocol by hand
+and record every message, with its timing relative to the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+from starlette.applications import Starlette
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.routing import Route
+
+from icp_footer import ConfigError, ICPFooterASGIMiddleware
+from icp_footer.asgi import ICPFooterMiddleware
+from icp_footer.policy import Policy
+
+NUMBER = "京ICP备12345678号-1"
+ENV = {"ICP_FOOTER_NUMBER": NUMBER, "ICP_FOOTER_PSB": "京公网安备 11010502030143号"}
+PAGE = (
+    "<!DOCTYPE html><html><head><meta charset=utf-8></head><body>"
+    "<article><footer>文章</footer></article><footer class=site><p>© 2026</p></footer>"
+    "<script>var s = '</body>';</script></body></html>"
+).encode()
+
+Message = dict[str, Any]
+App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+
+
+def scope(
+    path: str = "/", *, method: str = "GET", host: str | None = "example.cn", **extra: Any
+) -> dict[str, Any]:
+    headers = [(b"host", host.encode())] if host is not None else []
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "server": ("srv", 8000),
+        **extra,
+    }
+
+
+async def run(app: App, sc: dict[str, Any]) -> list[Message]:
+    sent: list[Message] = []
+    requested = False
+
+    async def receive() -> Message:
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(sc, receive, send)
+    return sent
+
+
+def raw_app(
+    chunks: list[bytes] | None = None,
+    *,
+    status: int = 200,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> App:
+    body = [PAGE] if chunks is None else chunks
+    head = headers
+    if head is None:
+        head = [
+            (b"content-type", b"text/html; charset=utf-8"),
+            (b"content-length", str(sum(map(len, body))).encode()),
+        ]
+
+    async def app(sc: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": status, "headers": list(head)})
+        for i, chunk in enumerate(body):
+            await send(
+                {"type": "http.response.body", "body": chunk, "more_body": i < len(body) - 1}
+            )
+        if not body:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    return app
+
+
+def wrap(app: App, **settings: Any) -> ICPFooterMiddleware:
+    env = {**ENV, **settings.pop("env", {})}
+    return ICPFooterMiddleware(app, environ=env, **settings)
+
+
+def body_of(messages: list[Message]) -> bytes:
+    return b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+
+
+def headers_of(messages: list[Message]) -> dict[bytes, list[bytes]]:
+    found: dict[bytes, list[bytes]] = {}
+    for name, value in messages[0]["headers"]:
+        found.setdefault(name.lower(), []).append(value)
+    return found
+
+
+def check_protocol(messages: list[Message]) -> None:
+    """Exactly one start, first; body messages after it; the last one ends the body."""
+    assert [m["type"] for m in messages[:1]] == ["http.response.start"]
+    assert sum(m["type"] == "http.response.start" for m in messages) == 1
+    bodies = [m for m in messages if m["type"] == "http.response.body"]
+    assert bodies
+    assert all(m.get("more_body", False) for m in bodies[:-1])
+    assert not bodies[-1].get("more_body", False)
+
+
+def in_site_footer(body: bytes) -> str:
+    tree = LexborHTMLParser(body.decode())
+    marks = tree.css(".icp-footer")
+    assert len(marks) == 1
+    assert marks[0].parent is not None
+    assert marks[0].parent.attributes.get("class") == "site"
+    link = marks[0].css_first("a")
+    assert link is not None
+    return link.text()
+
+
+def test_rewrites_the_home_page_with_an_exact_length() -> None:
+    messages = asyncio.run(run(wrap(raw_app()), scope()))
+    check_protocol(messages)
+    body = body_of(messages)
+    assert in_site_footer(body) == NUMBER
+    assert headers_of(messages)[b"content-length"] == [str(len(body)).encode()]
+
+
+def test_the_top_level_name_is_the_same_class() -> None:
+    assert ICPFooterASGIMiddleware is ICPFooterMiddleware
+
+
+def test_root_path_is_taken_off() -> None:
+    messages = asyncio.run(run(wrap(raw_app()), scope("/blog/", root_path="/blog")))
+    assert NUMBER.encode() in body_of(messages)
+    messages = asyncio.run(run(wrap(raw_app()), scope("/", root_path="/blog")))
+    assert NUMBER.encode() in body_of(messages)  # servers that leave root_path out of path
+
+
+PASSTHROUGH = [
+    ("head", {"method": "HEAD"}, {}),
+    ("post", {"method": "POST"}, {}),
+    ("not home", {"path": "/about"}, {}),
+    ("204", {}, {"status": 204, "chunks": [], "headers": []}),
+    (
+        "206",
+        {},
+        {
+            "status": 206,
+            "headers": [(b"content-type", b"text/html"), (b"content-range", b"bytes 0-9/99")],
+        },
+    ),
+    ("304", {}, {"status": 304, "chunks": [], "headers": []}),
+    (
+        "302",
+        {},
+        {"status": 302, "headers": [(b"location", b"/x"), (b"content-type", b"text/html")]},
+    ),
+    ("404", {}, {"status": 404}),
+    ("503", {}, {"status": 503}),
+    (
+        "json",
+        {},
+        {"headers": [(b"content-type", b"application/json")], "chunks": [b'{"a":"</body>"}']},
+    ),
+    ("css", {}, {"headers": [(b"content-type", b"text/css")], "chunks": [b"a{}"]}),
+    ("image", {}, {"headers": [(b"content-type", b"image/png")], "chunks": [b"\x89PNG"]}),
+    (
+        "sse",
+        {},
+        {
+            "headers": [(b"content-type", b"text/event-stream")],
+            "chunks": [b"data: x\n\n", b"data: y\n\n"],
+        },
+    ),
+    (
+        "attachment",
+        {},
+        {"headers": [(b"content-type", b"text/html"), (b"content-disposition", b"attachment")]},
+    ),
+    (
+        "unknown coding",
+        {},
+        {"headers": [(b"content-type", b"text/html"), (b"content-encoding", b"zstd")]},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("request_kw", "app_kw"),
+    [(r, a) for _, r, a in PASSTHROUGH],
+    ids=[n for n, _, _ in PASSTHROUGH],
+)
+def test_passes_through_the_same_messages(
+    request_kw: dict[str, Any], app_kw: dict[str, Any]
+) -> None:
+    app = raw_app(
+        app_kw.get("chunks"), status=app_kw.get("status", 200), headers=app_kw.get("headers")
+    )
+    sc = scope(request_kw.get("path", "/"), method=request_kw.get("method", "GET"))
+    assert asyncio.run(run(wrap(app), sc)) == asyncio.run(run(app, dict(sc)))
+
+
+def test_requests_that_cannot_be_rewritten_reach_the_app_with_the_servers_send() -> None:
+    seen: list[Any] = []
+
+    async def app(sc: dict[str, Any], receive: Any, send: Any) -> None:
+        seen.append(send)
+
+    async def send(message: Message) -> None:
+        pass
+
+    async def receive() -> Message:
+        return {"type": "http.request"}
+
+    middleware = wrap(app)
+    for sc in (
+        scope("/about"),
+        scope(method="POST"),
+        {"type": "websocket", "path": "/"},
+        {"type": "lifespan"},
+    ):
+        asyncio.run(middleware(sc, receive, send))
+    assert all(s is send for s in seen)
+    assert len(seen) == 4
+
+
+def test_the_first_bytes_go_out_before_the_app_finishes() -> None:
+    release = asyncio.Event()
+    parts = [PAGE[:200], PAGE[200:]]
+
+    async def app(sc: dict[str, Any], receive: Any, send: Any) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"text/html; charset=utf-8"),
+                    (b"content-length", str(len(PAGE)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": parts[0], "more_body": True})
+        await release.wait()
+        await send({"type": "http.response.body", "body": parts[1], "more_body": False})
+
+    async def scenario() -> list[Message]:
+        sent: list[Message] = []
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        task = asyncio.create_task(wrap(app)(scope(), receive, send))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+        assert parts[0].startswith(sent[1]["body"][:100])
+        assert b"content-length" not in dict(sent[0]["headers"])
+        release.set()
+        await task
+        return sent
+
+    messages = asyncio.run(scenario())
+    check_protocol(messages)
+    assert body_of(messages).count(NUMBER.encode()) == 1
+
+
+def test_pathsend_and_other_extensions_pass_through() -> None:
+    async def app(sc: dict[str, Any], receive: Any, send: Any) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/html")],
+            }
+        )
+        await send({"type": "http.response.pathsend", "path": "/srv/index.html"})
+
+    messages = asyncio.run(run(wrap(app), scope()))
+    assert messages == [
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"text/html")],
+        },
+        {"type": "http.response.pathsend", "path": "/srv/index.html"},
+    ]
+
+
+def test_app_exceptions_and_disconnects_propagate() -> None:
+    async def failing(sc: dict[str, Any], receive: Any, send: Any) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/html")],
+            }
+        )
+        raise RuntimeError("app failed")
+
+    with pytest.raises(RuntimeError, match="app failed"):
+        asyncio.run(run(wrap(failing), scope()))
+
+    async def disconnecting(sc: dict[str, Any], receive: Any, send: Any) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/html")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b"<p>x", "more_body": True})
+        raise OSError("client went away")
+
+    with pytest.raises(OSError, match="went away"):
+        asyncio.run(run(wrap(disconnecting), scope()))
+
+
+def test_state_is_per_request() -> None:
+    middleware = wrap(raw_app([PAGE[:100], PAGE[100:]]))
+
+    async def both() -> list[list[Message]]:
+        return list(await asyncio.gather(run(middleware, scope()), run(middleware, scope())))
+
+    first, second = asyncio.run(both())
+    assert body_of(first) == body_of(second)
+    assert body_of(first).count(NUMBER.encode()) == 1
+
+
+def test_headers_are_edited_and_kept() -> None:
+    headers = [
+        (b"content-type", b"text/html; charset=utf-8"),
+        (b"set-cookie", b"a=1"),
+        (b"etag", b'"v1"'),
+        (b"Content-MD5", b"x"),
+        (b"set-cookie", b"b=2"),
+        (b"content-length", str(len(PAGE)).encode()),
+    ]
+    messages = asyncio.run(run(wrap(raw_app(headers=headers)), scope()))
+    assert messages[0]["headers"] == [
+        (b"content-type", b"text/html; charset=utf-8"),
+        (b"set-cookie", b"a=1"),
+        (b"etag", b'W/"v1"'),
+        (b"set-cookie", b"b=2"),
+        (b"content-length", str(len(body_of(messages))).encode()),
+    ]
+
+
+def test_behind_starlettes_gzip_middleware() -> None:
+    async def home(request: Any) -> HTMLResponse:
+        return HTMLResponse(PAGE.decode() + " " * 1000)
+
+    async def api(request: Any) -> JSONResponse:
+        return JSONResponse({"ok": True})
+
+    app = Starlette(routes=[Route("/", home), Route("/api", api)])
+    app.add_middleware(GZipMiddleware, minimum_size=10)
+    app.add_middleware(ICPFooterMiddleware, environ=ENV)  # outermost: sees gzip
+    sc = scope()
+    sc["headers"].append((b"accept-encoding", b"gzip"))
+    messages = asyncio.run(run(app, sc))
+    check_protocol(messages)
+    assert headers_of(messages)[b"content-encoding"] == [b"gzip"]
+    assert in_site_footer(gzip.decompress(body_of(messages))) == NUMBER
+
+
+def test_a_failure_while_rewriting_sends_the_original(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("snippet failed")
+
+    monkeypatch.setattr(Policy, "snippet", broken)
+    with caplog.at_level(logging.ERROR, logger="icp_footer"):
+        messages = asyncio.run(run(wrap(raw_app([PAGE[:300], PAGE[300:]])), scope()))
+    check_protocol(messages)
+    assert body_of(messages) == PAGE
+    assert "rewriting failed" in caplog.text
+
+
+def test_hosts() -> None:
+    env = {
+        "ICP_FOOTER_NUMBER": "",
+        "ICP_FOOTER_PSB": "",
+        "ICP_FOOTER_DOMAINS": f"example.cn={NUMBER}; srv={NUMBER}",
+    }
+    app = raw_app()
+    assert NUMBER.encode() in body_of(
+        asyncio.run(run(wrap(app, env=env), scope(host="Example.CN:443")))
+    )
+    assert NUMBER.encode() in body_of(asyncio.run(run(wrap(app, env=env), scope(host=None))))
+    forwarded = scope(host="other.org")
+    forwarded["headers"].append((b"x-forwarded-host", b"example.cn"))
+    assert NUMBER.encode() not in body_of(asyncio.run(run(wrap(app, env=env), forwarded)))
+    trusted = wrap(app, env=env, trust_forwarded_host=True)
+    assert NUMBER.encode() in body_of(asyncio.run(run(trusted, forwarded)))
+
+
+def test_startup_errors_name_the_variable() -> None:
+    with pytest.raises(ConfigError, match="ICP_FOOTER_DOMAINS"):
+        ICPFooterMiddleware(raw_app(), environ={"ICP_FOOTER_DOMAINS": "example.cn=京ICP备1号"})
