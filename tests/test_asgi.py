@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import pytest
@@ -31,8 +31,8 @@ PAGE = (
     "<script>var s = '</body>';</script></body></html>"
 ).encode()
 
-Message = dict[str, Any]
-App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+Message = MutableMapping[str, Any]
+App = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
 
 
 def scope(
@@ -55,7 +55,7 @@ def scope(
     }
 
 
-async def run(app: App, sc: dict[str, Any]) -> list[Message]:
+async def run(app: App, sc: MutableMapping[str, Any]) -> list[Message]:
     sent: list[Message] = []
     requested = False
 
@@ -88,7 +88,7 @@ def raw_app(
             (b"content-length", str(sum(map(len, body))).encode()),
         ]
 
-    async def app(sc: dict[str, Any], receive: Any, send: Any) -> None:
+    async def app(sc: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": status, "headers": list(head)})
         for i, chunk in enumerate(body):
             await send(
@@ -223,7 +223,7 @@ def test_passes_through_the_same_messages(
 def test_requests_that_cannot_be_rewritten_reach_the_app_with_the_servers_send() -> None:
     seen: list[Any] = []
 
-    async def app(sc: dict[str, Any], receive: Any, send: Any) -> None:
+    async def app(sc: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         seen.append(send)
 
     async def send(message: Message) -> None:
@@ -248,7 +248,7 @@ def test_the_first_bytes_go_out_before_the_app_finishes() -> None:
     release = asyncio.Event()
     parts = [PAGE[:200], PAGE[200:]]
 
-    async def app(sc: dict[str, Any], receive: Any, send: Any) -> None:
+    async def app(sc: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         await send(
             {
                 "type": "http.response.start",
@@ -288,7 +288,7 @@ def test_the_first_bytes_go_out_before_the_app_finishes() -> None:
 
 
 def test_pathsend_and_other_extensions_pass_through() -> None:
-    async def app(sc: dict[str, Any], receive: Any, send: Any) -> None:
+    async def app(sc: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         await send(
             {
                 "type": "http.response.start",
@@ -310,7 +310,7 @@ def test_pathsend_and_other_extensions_pass_through() -> None:
 
 
 def test_app_exceptions_and_disconnects_propagate() -> None:
-    async def failing(sc: dict[str, Any], receive: Any, send: Any) -> None:
+    async def failing(sc: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         await send(
             {
                 "type": "http.response.start",
@@ -323,7 +323,7 @@ def test_app_exceptions_and_disconnects_propagate() -> None:
     with pytest.raises(RuntimeError, match="app failed"):
         asyncio.run(run(wrap(failing), scope()))
 
-    async def disconnecting(sc: dict[str, Any], receive: Any, send: Any) -> None:
+    async def disconnecting(sc: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         await send(
             {
                 "type": "http.response.start",

@@ -33,7 +33,7 @@ class ICPFooterMiddleware:
     """
 
     def __init__(
-        self, app: ASGIApp, *, environ: Mapping[str, str] | None = None, **settings: Any
+        self, app: ASGIApp, /, *, environ: Mapping[str, str] | None = None, **settings: Any
     ) -> None:
         self.app = app
         self.settings = load(environ, **settings)
