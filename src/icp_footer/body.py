@@ -38,19 +38,24 @@ class _Zlib:
         self._gzip = gzip
         self._decoder: Any = zlib.decompressobj(31) if gzip else None
         self._encoder: Any = None
+        self._sniff = b""  # deflate: the first two bytes tell zlib-wrapped from raw
 
     def decode(self, data: bytes) -> bytes:
         if self._decoder is None:
-            if not data:
+            data = self._sniff + data
+            if len(data) < 2:
+                self._sniff = data
                 return b""
-            raw = len(data) < 2 or (data[0] & 0x0F) != 8 or (data[0] << 8 | data[1]) % 31
+            raw = (data[0] & 0x0F) != 8 or (data[0] << 8 | data[1]) % 31
             wbits = -15 if raw else 15
             self._decoder = zlib.decompressobj(wbits)
             self._encoder = zlib.compressobj(6, zlib.DEFLATED, wbits)
         return bytes(self._decoder.decompress(data))
 
     def encode(self, data: bytes, final: bool) -> bytes:
-        if self._encoder is None:
+        if not data and not final:
+            return b""  # even an empty write would emit the stream header: keep it back
+        if self._encoder is None:  # deflate with under two bytes of input: zlib-wrapped
             self._encoder = zlib.compressobj(6, zlib.DEFLATED, 31 if self._gzip else 15)
         out = self._encoder.compress(data)
         if final:
@@ -61,7 +66,7 @@ class _Zlib:
 
 class _Brotli:
     def __init__(self) -> None:
-        import brotli  # type: ignore[import-not-found]  # noqa: PLC0415
+        import brotli  # noqa: PLC0415
 
         self._decoder = brotli.Decompressor()
         self._encoder = brotli.Compressor()
@@ -70,6 +75,8 @@ class _Brotli:
         return bytes(self._decoder.process(data))
 
     def encode(self, data: bytes, final: bool) -> bytes:
+        if not data and not final:
+            return b""
         out = self._encoder.process(data)
         return bytes(out + (self._encoder.finish() if final else self._encoder.flush()))
 

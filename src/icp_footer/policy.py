@@ -56,7 +56,7 @@ class Plan:
 def _supported_encodings() -> frozenset[str]:
     names = {"identity", "gzip", "x-gzip", "deflate"}
     try:
-        import brotli  # type: ignore[import-not-found]  # noqa: F401, PLC0415
+        import brotli  # noqa: F401, PLC0415
     except ImportError:
         pass
     else:
