@@ -157,7 +157,6 @@ def test_root_path_is_taken_off() -> None:
 
 
 PASSTHROUGH = [
-    ("head", {"method": "HEAD"}, {}),
     ("post", {"method": "POST"}, {}),
     ("not home", {"path": "/about"}, {}),
     ("204", {}, {"status": 204, "chunks": [], "headers": []}),
@@ -218,6 +217,18 @@ def test_passes_through_the_same_messages(
     )
     sc = scope(request_kw.get("path", "/"), method=request_kw.get("method", "GET"))
     assert asyncio.run(run(wrap(app), sc)) == asyncio.run(run(app, dict(sc)))
+
+
+def test_head_gets_the_headers_get_would_get() -> None:
+    headers = [
+        (b"content-type", b"text/html"),
+        (b"content-length", str(len(PAGE)).encode()),
+        (b"etag", b'"v"'),
+    ]
+    messages = asyncio.run(run(wrap(raw_app([b""], headers=headers)), scope(method="HEAD")))
+    assert messages[0]["headers"] == [(b"content-type", b"text/html"), (b"etag", b'W/"v"')]
+    assert body_of(messages) == b""
+    check_protocol(messages)
 
 
 def test_requests_that_cannot_be_rewritten_reach_the_app_with_the_servers_send() -> None:

@@ -23,7 +23,7 @@ def policy(**env: str) -> Policy:
         ("GET", "", True),
         ("GET", "/index.html", True),
         ("GET", "/index.htm", True),
-        ("HEAD", "/", False),
+        ("HEAD", "/", True),
         ("POST", "/", False),
         ("get", "/", False),
         ("GET", "/about", False),
@@ -32,6 +32,15 @@ def policy(**env: str) -> Policy:
 )
 def test_the_request_decision(method: str, path: str, touched: bool) -> None:
     assert (policy().request(method, path, "example.cn") is not None) is touched
+
+
+def test_head_is_marked_so_only_its_headers_are_edited() -> None:
+    target = policy().request("HEAD", "/", "example.cn")
+    assert target is not None
+    assert target.head
+    get = policy().request("GET", "/", "example.cn")
+    assert get is not None
+    assert not get.head
 
 
 def test_silenced_hosts_and_missing_off_are_not_touched() -> None:

@@ -190,7 +190,6 @@ def test_the_top_level_name_is_the_same_class() -> None:
 # -- what it leaves alone -------------------------------------------------------------------------
 
 PASSTHROUGH = [
-    ("head", {"method": "HEAD"}, {}),
     ("post", {"method": "POST"}, {}),
     ("not home", {"path": "/about"}, {}),
     ("204", {}, {"status": "204 No Content", "body": [], "headers": [("Content-Length", "0")]}),
@@ -260,6 +259,18 @@ def test_passes_through_byte_identical(request_kw: dict[str, Any], app_kw: dict[
     path = request_kw.get("path", "/")
     wrapped = linted(app, env={"ICP_FOOTER_DOMAINS": "example.com=none"})
     assert call(wrapped, path, **kw) == bare(app, path, **kw)
+
+
+def test_head_gets_the_headers_get_would_get_and_its_body_untouched() -> None:
+    headers = [("Content-Type", "text/html"), ("Content-Length", str(len(PAGE))), ("ETag", '"v"')]
+    app = make_app(headers=headers)  # frameworks send the body; the server drops it
+    status, head_headers, body = call(linted(app), method="HEAD")
+    assert (status, body) == ("200 OK", PAGE)
+    assert head_headers == [("Content-Type", "text/html"), ("ETag", 'W/"v"')]
+    get_headers = call(linted(make_app(headers=headers)))[1]
+    assert header(get_headers, "etag") == ['W/"v"']
+    json = [("Content-Type", "application/json"), ("Content-Length", "0")]
+    assert call(linted(make_app([b""], headers=json)), method="HEAD")[1] == json
 
 
 def test_untouched_responses_are_not_even_wrapped() -> None:

@@ -100,6 +100,11 @@ class _Responder:
                 await self._send(message)
                 return
             self._start = message
+            if self._target.head:
+                # HEAD gets the headers its GET would get, so they stay honest.
+                self._passthrough = True
+                await self._send_start(None)
+                return
             self._rewriter = BodyRewriter(self._policy, self._target, plan)
             return
         if kind != "http.response.body" or self._rewriter is None:

@@ -40,6 +40,8 @@ class Target:
     """The host as the banner names it (normalised when it is a valid host name)."""
     site: Site | None
     """What the host shows; ``None`` means no number applies: the banner."""
+    head: bool = False
+    """A HEAD request: only the headers a GET would get are edited; the body is not."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,19 +82,21 @@ class Policy:
     def request(self, method: str, path: str, host: str | None) -> Target | None:
         """Decide from the request alone; ``None`` means pass everything through untouched."""
         settings = self.settings
-        if method != "GET" or not settings.is_home(path):
+        if method not in ("GET", "HEAD") or not settings.is_home(path):
             return None
+        head = method == "HEAD"
         site = settings.site_for(host)
         if site is None:
             if settings.missing == "off":
                 return None
             name = normalise_host(host) if host else None
             shown = name or (host or "(no host)")
-            self._warn_once(shown)
-            return Target(shown, None)
+            if not head:
+                self._warn_once(shown)
+            return Target(shown, None, head)
         if site.silenced:
             return None
-        return Target(site.domain or host or "", site)
+        return Target(site.domain or host or "", site, head)
 
     def _warn_once(self, host: str) -> None:
         # Bounded: a stream of made-up Host headers must not grow memory.

@@ -90,9 +90,13 @@ class _Exchange:
         self.status, self.headers, self.exc_info = status, headers, exc_info
         code = int(status[:3]) if status[:3].isdigit() else 0
         plan = self.policy.response(code, headers)
-        if plan is None:
+        if plan is None or self.target.head:
+            # HEAD gets the headers its GET would get (no Content-Length, a weak ETag),
+            # so they stay honest; its body, if any, passes through.
             self.passthrough = True
             self.started = True
+            if plan is not None:
+                headers = edit_headers(headers, None)
             self.real_write = self.real_start_response(status, headers, exc_info)
             return self.real_write
         self.rewriter = BodyRewriter(self.policy, self.target, plan)
