@@ -12,8 +12,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+DEMO_ENV := ICP_FOOTER_NUMBER="京ICP备12345678号-1" ICP_FOOTER_PSB="京公网安备 11010502030143号" ICP_FOOTER_OWNER="© 2026 示例公司 版权所有"
+
 demo: $(STAMP)
-	$(BIN)/python examples/inject_sample.py
+	@echo "icp-footer demo: the Flask example on http://127.0.0.1:8000/ (Ctrl-C stops it)."
+	@echo 'The FastAPI example: cd examples/fastapi_app && $(DEMO_ENV) ../../$(BIN)/uvicorn app:app --host 127.0.0.1 --port 8001'
+	@echo "The injector alone on a sample page: $(BIN)/python examples/inject_sample.py"
+	cd examples/flask_app && $(DEMO_ENV) ../../$(BIN)/gunicorn --bind 127.0.0.1:8000 --workers 2 app:app
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
