@@ -16,6 +16,8 @@ from icp_footer.policy import Policy, Target, edit_headers
 
 __all__ = ["ICPFooterMiddleware"]
 
+_METHODS = frozenset({"GET", "HEAD"})
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -40,14 +42,17 @@ class ICPFooterMiddleware:
         self.policy = Policy(self.settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] not in _METHODS:
             await self.app(scope, receive, send)
             return
-        path = scope.get("path", "")
-        root = scope.get("root_path", "")
+        path = scope["path"]
+        root = scope.get("root_path")
         if root and path.startswith(root):
             path = path[len(root) :]
-        target = self.policy.request(scope.get("method", ""), path, self._host(scope))
+        if not self.settings.is_home(path):  # the common case, before any header is read
+            await self.app(scope, receive, send)
+            return
+        target = self.policy.request(scope["method"], path, self._host(scope))
         if target is None:
             await self.app(scope, receive, send)
             return

@@ -17,6 +17,8 @@ from icp_footer.policy import Policy, Target, edit_headers
 
 __all__ = ["ICPFooterMiddleware"]
 
+_METHODS = frozenset({"GET", "HEAD"})
+
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 StartResponse = Callable[..., Callable[[bytes], object]]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -41,9 +43,11 @@ class ICPFooterMiddleware:
         self.policy = Policy(self.settings)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        target = self.policy.request(
-            environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""), self._host(environ)
-        )
+        method = environ.get("REQUEST_METHOD", "")
+        path = environ.get("PATH_INFO", "")
+        if method not in _METHODS or not self.settings.is_home(path):
+            return self.app(environ, start_response)  # decided from the request alone
+        target = self.policy.request(method, path, self._host(environ))
         if target is None:
             return self.app(environ, start_response)
         exchange = _Exchange(self.policy, target, start_response)
