@@ -205,8 +205,7 @@ _ICP_HINT_RE = re.compile("[Ii][Cc][Pp]|[Bb]2-")
 def parse_icp(text: str) -> IcpNumber:
     """Validate an ICP number; raise :class:`NumberError` naming what is wrong."""
     n = normalise(text)
-    kind: Literal["filing", "licence", "telecom", "unknown"]
-    """"unknown" only for a number accepted unvalidated (``ICP_FOOTER_STRICT=0``)."""
+    kind: Literal["filing", "licence", "telecom"]
     if _FILING_RE.fullmatch(n):
         kind = "filing"
     elif _LICENCE_RE.fullmatch(n):
@@ -280,15 +279,19 @@ def _find(text: str, pattern: re.Pattern[str], parse: Callable[[str], object]) -
 # --- diagnosis: always raises ---------------------------------------------------------
 
 
+def _visible(s: str, limit: int) -> str:
+    """``s`` shortened to ``limit`` characters, invisible characters written as escapes."""
+    if len(s) > limit:
+        s = s[: limit - 3] + "…"
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in s)
+
+
 def _fail(text: str, problem: str, example: str) -> NoReturn:
-    shown = text.strip()
-    if len(shown) > 60:
-        shown = shown[:57] + "…"
-    raise NumberError(f'"{shown}": {problem} (e.g. {example})')
+    raise NumberError(f'"{_visible(text.strip(), 60)}": {problem} (e.g. {example})')
 
 
 def _clip(rest: str) -> str:
-    return rest if len(rest) <= 20 else rest[:17] + "…"
+    return _visible(rest, 20)
 
 
 def _leading_digits(s: str) -> str:
