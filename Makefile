@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+screenshots: $(STAMP)
+	ICP_FOOTER_SCREENSHOTS=docs $(BIN)/python -m pytest -q tests/test_browser.py
+
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_injector
+	$(BIN)/python -m benchmarks.bench_middleware
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

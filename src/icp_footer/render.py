@@ -239,7 +239,7 @@ _BANNER_CODE: _Decls = (
     ("background", BANNER_CODE_BACKGROUND),
     ("color", BANNER_TEXT),
     ("font", f"400 13px/1.6 {_MONO_FAMILY}"),
-    ("word-break", "break-all"),
+    ("overflow-wrap", "anywhere"),
 )
 
 
