@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -97,3 +98,58 @@ def test_config_exits_2_with_every_error() -> None:
     assert 'ICP_FOOTER_DOMAINS entry "example.cn=京ICP备123号"' in done.stderr
     assert "ICP_FOOTER_MISSING" in done.stderr
     assert done.stderr.count("Example: ") == 2
+
+
+CHECK_SITE = """
+from flask import Flask
+from icp_footer.wsgi import ICPFooterMiddleware
+
+app = Flask(__name__)
+
+@app.get("/")
+def home():
+    return "<html><body><main><p>正文</p></main><footer>© 2026</footer></body></html>"
+
+app.wsgi_app = ICPFooterMiddleware(app.wsgi_app, domains={
+    "example.cn": "京ICP备12345678号-1|京公网安备 11010502030143号", "example.com": "none"
+})
+"""
+
+
+def test_check_help_documents_the_exit_statuses() -> None:
+    done = run_env({}, "check", "--help")
+    assert done.returncode == 0
+    assert "exit status: 0 every page is compliant; 1 some page is not" in done.stdout
+    assert "errors win" in done.stdout
+    assert "--app MODULE:APP" in done.stdout
+
+
+def test_check_needs_a_url() -> None:
+    done = run_env({}, "check")
+    assert done.returncode == 2
+    assert "give at least one URL" in done.stderr
+
+
+def test_check_an_app_as_a_user_runs_it(tmp_path: Path) -> None:
+    site = tmp_path / "check_site.py"
+    site.write_text(CHECK_SITE, encoding="utf-8")
+    app = f"{site}:app"
+    good = run_env({"NO_COLOR": ""}, "check", "--app", app, "http://example.cn/")
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert good.stdout.startswith("✓ http://example.cn/: compliant\n")
+    assert "✓ ICP 京ICP备12345678号-1: valid, linked to https://beian.miit.gov.cn/" in good.stdout
+    assert "\x1b[" not in good.stdout  # a pipe is not a terminal
+    assert good.stderr == ""  # one URL: no progress lines
+
+    both = run_env({}, "check", "--json", "--app", app, "http://example.cn/", "http://example.com/")
+    assert both.returncode == 1
+    reports = json.loads(both.stdout)
+    assert [r["ok"] for r in reports] == [True, False]
+    assert reports[1]["findings"][0]["fix"] == (
+        "show the ICP number in the page footer, linked to https://beian.miit.gov.cn/"
+    )
+    assert sorted(line.split()[0] for line in both.stderr.splitlines()) == ["[1/2]", "[2/2]"]
+
+    expected = run_env({}, "check", "--app", app, "http://example.cn/", "--expect", "京ICP备1号")
+    assert expected.returncode == 2
+    assert "--expect" in expected.stderr

@@ -154,3 +154,13 @@ def test_the_wheel_works_in_a_clean_virtualenv(dist: Path, tmp_path: Path) -> No
     )
     assert bad.returncode == 2
     assert "ICP_FOOTER_NUMBER" in bad.stderr
+    # The audit extra (httpx, selectolax) is not installed: check says how to get it.
+    check = subprocess.run(
+        [str(bin_dir / "icp-footer"), "check", "http://127.0.0.1:9/"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 2
+    assert "icp-footer[audit]" in check.stderr

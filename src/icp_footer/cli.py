@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import importlib
+import importlib.util
+import json
+import os
 import sys
 import unicodedata
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
 from icp_footer import __version__
 from icp_footer.config import ConfigError, Settings, Site, load, normalise_host
 from icp_footer.injector import DEFAULT_LOOKBEHIND_LIMIT, Injector
+from icp_footer.numbers import NumberError, parse_icp, parse_psb
 from icp_footer.render import FooterStyle, banner_html, footer_html
+
+if TYPE_CHECKING:
+    from icp_footer.audit import Finding, NumberReport, PageReport
 
 _CHUNK = 1 << 16
 
@@ -106,6 +118,184 @@ def _config(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- check -----------------------------------------------------------------------------------
+
+_CHECK_EPILOG = """\
+exit status: 0 every page is compliant; 1 some page is not (no ICP number, a malformed
+number, a link to a wrong or dead address, an expected number missing); 2 some page could
+not be checked (unreachable, timed out, not 2xx, not HTML) or the command line is wrong.
+When some pages fail to load and others are not compliant, the status is 2: errors win.
+Warnings (placement, PSB badge) and notes do not change the status.
+
+examples:
+  icp-footer check https://example.cn/ --expect 京ICP备12345678号-1
+  icp-footer check --app myproject.app:app http://example.cn/ http://example.com/
+  icp-footer check --app path/to/site.py:app /   # a path is sent to http://localhost/
+"""
+
+
+def load_app(spec: str) -> Any:
+    """Import ``module:attr`` or ``path/to/file.py:attr`` (``attr()`` calls a factory).
+
+    The file's directory, or for a module name the current directory, is put on
+    ``sys.path`` first, so the app's own imports work as they do under a server.
+    """
+    target, sep, attr = spec.rpartition(":")
+    if not sep or not target or not attr:
+        raise ValueError(f"--app {spec!r}: write MODULE:APP or path/to/file.py:APP")
+    call = attr.endswith("()")
+    attr = attr.removesuffix("()")
+    if target.endswith(".py") or os.sep in target or "/" in target:
+        path = Path(target).resolve()
+        if not path.is_file():
+            raise ValueError(f"--app {spec!r}: {path} does not exist")
+        directory = str(path.parent)
+        if directory not in sys.path:
+            sys.path.insert(0, directory)
+        name = path.stem
+        module_spec = importlib.util.spec_from_file_location(name, path)
+        if module_spec is None or module_spec.loader is None:
+            raise ValueError(f"--app {spec!r}: cannot import {path}")
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[name] = module
+        module_spec.loader.exec_module(module)
+    else:
+        cwd = os.getcwd()
+        if cwd not in sys.path and "" not in sys.path:
+            sys.path.insert(0, cwd)
+        module = importlib.import_module(target)
+    app: Any = module
+    try:
+        for part in attr.split("."):
+            app = getattr(app, part)
+    except AttributeError:
+        raise ValueError(f"--app {spec!r}: {target} has no attribute {attr!r}") from None
+    return app() if call else app
+
+
+class _Paint:
+    """ANSI colours, only for a terminal and when NO_COLOR is not set."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, code: str, text: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.enabled else text
+
+
+_MARKS = {"error": ("✗", "31"), "warning": ("!", "33"), "info": ("i", "2")}
+
+
+def _number_line(kind: str, number: NumberReport, failed: bool, paint: _Paint) -> str:
+    details = ["valid" if number.valid else "malformed"]
+    details.append(f"linked to {number.link}" if number.linked else "not linked")
+    if number.badge is not None:
+        details.append("badge" if number.badge else "no badge")
+    details.append(
+        {"footer": "in the site footer", "end": "at the end of the page"}.get(
+            number.placement, "not at the bottom"
+        )
+    )
+    mark = paint("31", "✗") if failed else paint("32", "✓")
+    return f"  {mark} {kind} {number.text}: {', '.join(details)}"
+
+
+def _finding_lines(finding: Finding, paint: _Paint, indent: str) -> list[str]:
+    symbol, colour = _MARKS[finding.severity]
+    lines = [f"{indent}{paint(colour, symbol)} {finding.message}"]
+    if finding.fix:
+        lines.append(f"{indent}  fix: {finding.fix}")
+    return lines
+
+
+def format_report(report: PageReport, paint: _Paint | None = None) -> str:
+    """One page's block of human-readable output."""
+    paint = paint or _Paint(False)
+    where = report.url
+    if report.final_url and report.final_url != report.url:
+        where += f" -> {report.final_url}"
+    if report.error is not None:
+        return f"{paint('31', '✗')} {where}: error: {report.error}"
+    verdict = paint("32", "compliant") if report.ok else paint("31", "not compliant")
+    mark = paint("32", "✓") if report.ok else paint("31", "✗")
+    lines = [f"{mark} {where}: {verdict}"]
+    shown: set[int] = set()
+    for kind, numbers in (("ICP", report.icp), ("PSB", report.psb)):
+        for number in numbers:
+            own = [f for f in report.findings if f.number == number.text]
+            failed = any(f.severity == "error" for f in own)
+            lines.append(_number_line(kind, number, failed, paint))
+            for finding in own:
+                shown.add(id(finding))
+                lines += _finding_lines(finding, paint, "      ")
+    for finding in report.findings:
+        if id(finding) not in shown:
+            lines += _finding_lines(finding, paint, "  ")
+    return "\n".join(lines)
+
+
+def _check(args: argparse.Namespace) -> int:
+    try:
+        from icp_footer import audit  # noqa: PLC0415 - needs the audit extra
+    except ImportError as error:
+        print(
+            f"icp-footer check: {error}: install it with pip install 'icp-footer[audit]'",
+            file=sys.stderr,
+        )
+        return 2
+
+    for number in args.expect:
+        try:
+            parse_psb(number) if "公网安备" in number else parse_icp(number)
+        except NumberError as error:
+            print(f"icp-footer check: --expect {error}", file=sys.stderr)
+            return 2
+    if args.concurrency < 1:
+        print("icp-footer check: --concurrency must be at least 1", file=sys.stderr)
+        return 2
+    urls: list[str] = list(args.urls)
+    if args.app is None:
+        if not urls:
+            print("icp-footer check: give at least one URL (or --app)", file=sys.stderr)
+            return 2
+        urls = [url if "://" in url else f"https://{url}" for url in urls]
+    else:  # paths go to localhost; a full URL's host is sent as Host
+        urls = [urljoin("http://localhost/", url) for url in urls or ["/"]]
+
+    total = len(urls)
+
+    def progress(done: int, _total: int, report: PageReport) -> None:
+        if total > 1:
+            state = "error" if report.error else "ok" if report.ok else "not compliant"
+            print(f"[{done}/{total}] {report.url} {state}", file=sys.stderr, flush=True)
+
+    if args.app is not None:
+        try:
+            app = load_app(args.app)
+        except (ValueError, ImportError) as error:
+            print(f"icp-footer check: {error}", file=sys.stderr)
+            return 2
+        reports = audit.check_app(
+            app, urls, expect=args.expect, concurrency=args.concurrency, progress=progress
+        )
+    else:
+        reports = asyncio.run(
+            audit.check_urls(
+                urls, expect=args.expect, concurrency=args.concurrency, progress=progress
+            )
+        )
+
+    if args.json:
+        print(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
+    else:
+        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        paint = _Paint(colour)
+        print("\n\n".join(format_report(r, paint) for r in reports))
+    if any(r.error is not None for r in reports):
+        return 2
+    return 0 if all(r.ok for r in reports) else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = argparse.ArgumentParser(
@@ -130,6 +320,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     config.add_argument("--host", help="show which entry HOST resolves to, and its snippet")
     config.set_defaults(run=_config)
+    check = commands.add_parser(
+        "check",
+        help="check that home pages show their ICP number as the rules ask",
+        description="Fetch each home page and check its ICP and PSB numbers: shown in the "
+        "visible text, well-formed, linked to the right address, at the bottom of the page.",
+        epilog=_CHECK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument(
+        "urls",
+        nargs="*",
+        metavar="URL",
+        help="home page URLs (https:// is added when no scheme is given); with --app, "
+        "paths or URLs whose host is sent as Host (default /, i.e. http://localhost/)",
+    )
+    check.add_argument(
+        "--expect",
+        action="append",
+        default=[],
+        metavar="NUMBER",
+        help="a number (ICP or PSB) every page must show; repeatable",
+    )
+    check.add_argument("--json", action="store_true", help="print the reports as JSON")
+    check.add_argument(
+        "--concurrency", type=int, default=8, metavar="N", help="pages fetched at once (8)"
+    )
+    check.add_argument(
+        "--app",
+        metavar="MODULE:APP",
+        help="check an in-process WSGI or ASGI app instead of the network, e.g. "
+        "myproject.app:app or path/to/site.py:app (APP() calls a factory)",
+    )
+    check.set_defaults(run=_check)
     args = parser.parse_args(argv)
     status: int = args.run(args)
     return status

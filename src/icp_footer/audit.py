@@ -1,0 +1,826 @@
+"""Judge whether a home page shows its ICP (and PSB) number the way the rules ask.
+
+The judging is pure: :func:`audit_html` reads one page's HTML and returns a
+:class:`PageReport`. Fetching is a thin layer on top: :func:`check_urls` (async, any
+``httpx.AsyncClient``) and :func:`check_app` (sync, an in-process WSGI or ASGI app, no
+server), for use in a site's own test suite::
+
+    from icp_footer.audit import check_app
+
+    def test_home_page_shows_the_icp_number() -> None:
+        reports = check_app(app, ["http://example.cn/"], expect=["京ICP备12345678号-1"])
+        assert all(r.ok for r in reports), [f.message for r in reports for f in r.findings]
+
+What is judged (``icp-rules.md``): numbers are looked for in the *visible* text only (not
+in scripts, styles, templates, ``<noscript>``, comments, attribute values, ``hidden``
+elements or inline ``display:none``/``visibility:hidden``); each ICP filing number must be
+a link to ``https://beian.miit.gov.cn/`` (the old ``www.miitbeian.gov.cn`` and
+``www.beian.miit.gov.cn`` are dead); a PSB number should link to the MPS search page with
+its own 14-digit code and have its badge image beside it; numbers belong in the site
+footer, or at least at the end of the page. Errors make a page not compliant
+(:attr:`PageReport.ok` is false); warnings and notes do not.
+
+Needs the ``audit`` extra (``httpx`` and ``selectolax``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import concurrent.futures
+import inspect
+import re
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, NamedTuple, TypeVar
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from icp_footer import __version__
+from icp_footer.config import ICP_URL, PSB_URL
+from icp_footer.numbers import NumberError, find_icp, find_psb, normalise, parse_icp, parse_psb
+from icp_footer.render import detect_charset
+
+__all__ = [
+    "MAX_BYTES",
+    "USER_AGENT",
+    "Finding",
+    "NumberReport",
+    "PageReport",
+    "audit_html",
+    "check_app",
+    "check_urls",
+    "is_asgi",
+]
+
+USER_AGENT = f"icp-footer-check/{__version__} (+https://github.com/icp-footer/icp-footer)"
+"""The User-Agent sent by :func:`check_urls` and :func:`check_app`."""
+MAX_BYTES = 10 * 1024 * 1024
+"""Only this much of a page is read and judged (a warning says when a page is longer)."""
+
+Severity = Literal["error", "warning", "info"]
+Placement = Literal["footer", "end", "elsewhere"]
+
+_MIIT_HOST = "beian.miit.gov.cn"
+_DEAD_MIIT_HOSTS = frozenset({"www.miitbeian.gov.cn", "miitbeian.gov.cn", "www.beian.miit.gov.cn"})
+_MPS_HOST = "beian.mps.gov.cn"
+_OLD_PSB_HOSTS = frozenset({"www.beian.gov.cn", "beian.gov.cn"})
+_PSB_CODE = re.compile(r"[?&#]code=([0-9]+)")
+
+# Elements whose content a browser does not show as page text.
+_INVISIBLE = frozenset(
+    {"head", "title", "script", "style", "template", "noscript", "iframe", "object", "embed"}
+)
+_HIDING_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.I)
+# Inline elements: their text runs on with the text around them. Every other element
+# boundary separates text (so "号</p><p>2024" does not run the digits together).
+_INLINE = frozenset(
+    {"a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "dfn", "em", "font", "i"}
+    | {"ins", "del", "kbd", "label", "mark", "nobr", "q", "s", "samp", "small", "span"}
+    | {"strike", "strong", "sub", "sup", "time", "tt", "u", "var"}
+)
+_SECTIONING = frozenset({"article", "aside", "main", "nav", "section", "footer"})
+_END_SHARE = 0.2
+"""A number followed by at most this share of the page's text is "at the end of the page"."""
+
+# Loose shapes of numbers, only to find malformed ones and fan badges that find_icp and
+# find_psb (rightly) skip; parse_icp/parse_psb say what is wrong with each.
+_DIGIT = "[0-9０-９]"
+_LOOSE_ICP = re.compile(
+    rf"(?:[^\W\d_])?(?i:icp)\s*[备证]\s*{_DIGIT}+(?:\s*号)?"
+    rf"(?:\s*[-－]\s*{_DIGIT}+[A-Za-z]?)?(?:\s*号)?"
+)
+_LOOSE_PSB = re.compile(rf"(?:[^\W\d_])?公网安备\s*{_DIGIT}+(?:\s*号)?")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem or remark about a page."""
+
+    severity: Severity
+    """``error`` makes the page not compliant; ``warning`` and ``info`` do not."""
+    message: str
+    fix: str | None = None
+    """Exactly what to change, when something should change."""
+    number: str | None = None
+    """The number (as shown on the page) this is about, if any."""
+
+
+@dataclass(frozen=True, slots=True)
+class NumberReport:
+    """A number shown on the page (the best-placed occurrence of it)."""
+
+    text: str
+    """Verbatim, as on the page."""
+    valid: bool
+    """Whether the text is a well-formed number."""
+    message: str | None
+    """What is wrong with the format, when not valid."""
+    linked: bool
+    """Whether the number is (part of) the text of a link ``<a href>``."""
+    link: str | None
+    """That link's target, resolved against the page's URL."""
+    in_footer: bool
+    """Whether it is inside the site footer (``contentinfo``)."""
+    placement: Placement
+    """``footer``; ``end`` (not in the footer, but at the end of the page); ``elsewhere``."""
+    badge: bool | None = None
+    """PSB numbers only: whether a badge ``<img>`` is next to it."""
+    occurrences: int = 1
+    """How many times the page shows this number."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "text": self.text,
+            "valid": self.valid,
+            "message": self.message,
+            "linked": self.linked,
+            "link": self.link,
+            "in_footer": self.in_footer,
+            "placement": self.placement,
+            "badge": self.badge,
+            "occurrences": self.occurrences,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PageReport:
+    """What was found on one page, and whether it is compliant (:attr:`ok`)."""
+
+    url: str
+    """The URL asked for."""
+    final_url: str | None = None
+    """The URL after redirects (None when the page could not be fetched)."""
+    status: int | None = None
+    """The HTTP status (None when no response, or for :func:`audit_html`)."""
+    error: str | None = None
+    """Why the page could not be checked (unreachable, timeout, non-2xx, not HTML)."""
+    icp: tuple[NumberReport, ...] = ()
+    psb: tuple[NumberReport, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when the page was checked and has no error finding."""
+        return self.error is None and not any(f.severity == "error" for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (the shape ``icp-footer check --json`` prints)."""
+        return {
+            "url": self.url,
+            "final_url": self.final_url,
+            "status": self.status,
+            "ok": self.ok,
+            "error": self.error,
+            "icp": [n.to_dict() for n in self.icp],
+            "psb": [n.to_dict() for n in self.psb],
+            "findings": [
+                {"severity": f.severity, "message": f.message, "fix": f.fix, "number": f.number}
+                for f in self.findings
+            ],
+        }
+
+
+# -- reading the page ---------------------------------------------------------------------
+
+
+class _Run(NamedTuple):
+    """One visible text node: where it sits in the page text, and its context."""
+
+    start: int
+    end: int
+    node: LexborNode
+    link: LexborNode | None
+    in_footer: bool
+
+
+@dataclass(slots=True)
+class _Page:
+    """The visible text of a page (blocks separated by newlines) and its text runs."""
+
+    text: str
+    runs: list[_Run]
+    main_end: int | None
+    """Where the last ``<main>`` ends in :attr:`text`."""
+    starts: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.starts = [r.start for r in self.runs]
+
+    def runs_in(self, start: int, end: int) -> list[_Run]:
+        """The runs that overlap ``text[start:end]``."""
+        i = max(bisect.bisect_right(self.starts, start) - 1, 0)
+        found = []
+        for run in self.runs[i:]:
+            if run.start >= end:
+                break
+            if run.end > start:
+                found.append(run)
+        return found
+
+
+def _hidden_ids(parser: LexborHTMLParser) -> set[int]:
+    """Elements hidden by the ``hidden`` attribute or an inline style."""
+    return {
+        node.mem_id
+        for node in parser.css("[hidden], [style]")
+        if "hidden" in node.attributes or _HIDING_STYLE.search(node.attributes.get("style") or "")
+    }
+
+
+def _footer_ids(parser: LexborHTMLParser) -> set[int]:
+    """The site footer (last top-level ``<footer>``) and ``role=contentinfo`` elements."""
+    top_level: list[LexborNode] = []
+    for footer in parser.css("footer"):
+        node = footer.parent
+        while node is not None and (node.tag or "") not in _SECTIONING:
+            node = node.parent
+        if node is None:
+            top_level.append(footer)
+    ids = {n.mem_id for n in parser.css('[role~="contentinfo"]')}
+    if top_level:
+        ids.add(top_level[-1].mem_id)
+    return ids
+
+
+def _read(parser: LexborHTMLParser) -> _Page:
+    """The page's visible text, with a run per text node."""
+    root = parser.body or parser.root
+    footers = _footer_ids(parser)
+    hidden = _hidden_ids(parser)
+    hrefs = {node.mem_id for node in parser.css("a[href]")}
+    parts: list[str] = []
+    runs: list[_Run] = []
+    length = 0
+    main_end: int | None = None
+    links: list[LexborNode] = []
+    footer_depth = 0
+    # (node, None) on the way down; (element, tag) again on the way up.
+    stack: list[tuple[LexborNode, str | None]] = [(root, None)] if root is not None else []
+    while stack:
+        node, leaving = stack.pop()
+        if leaving is not None:
+            tag = leaving
+            ident = node.mem_id
+            if ident in footers:
+                footer_depth -= 1
+            if links and ident == links[-1].mem_id:
+                links.pop()
+            if tag == "main":
+                main_end = length
+        else:
+            tag = node.tag or ""
+            if tag == "-text":
+                text = node.text_content or ""
+                if text:
+                    link = links[-1] if links else None
+                    runs.append(_Run(length, length + len(text), node, link, footer_depth > 0))
+                    parts.append(text)
+                    length += len(text)
+                continue
+            if tag.startswith(("-", "!")) or tag in _INVISIBLE:
+                continue  # comments; invisible elements
+            ident = node.mem_id
+            if ident in hidden and node is not root:
+                continue
+            stack.append((node, tag))
+            child = node.last_child
+            while child is not None:
+                stack.append((child, None))
+                child = child.prev
+            if ident in hrefs:
+                links.append(node)
+            if ident in footers:
+                footer_depth += 1
+        if tag not in _INLINE:
+            parts.append("\n")
+            length += 1
+    return _Page("".join(parts), runs, main_end)
+
+
+def _locate(text: str, found: Iterable[str]) -> list[tuple[str, int, int]]:
+    """Spans of numbers that find_icp/find_psb returned in order."""
+    spans = []
+    cursor = 0
+    for number in found:
+        start = text.find(number, cursor)
+        if start < 0:  # cannot happen: the finders return verbatim substrings
+            continue
+        cursor = start + len(number)
+        spans.append((number, start, cursor))
+    return spans
+
+
+# -- judging ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Seen:
+    text: str
+    start: int
+    end: int
+    link: str | None
+    in_footer: bool
+    placement: Placement
+    badge: bool | None
+    occurrences: int = 1
+    valid: bool = True
+    message: str | None = None
+
+
+def _host(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), (parts.hostname or "").rstrip(".")
+
+
+def _icp_link_problem(number: str, link: str | None, kind: str) -> Finding | None:
+    fix = f"link {number} to {ICP_URL}"
+    if link is None:
+        if kind != "filing":
+            return None  # licence and telecom numbers are commonly shown unlinked
+        return Finding("error", f"{number} is not a link to the MIIT filing system", fix, number)
+    scheme, host = _host(link)
+    if host in _DEAD_MIIT_HOSTS:
+        return Finding(
+            "error",
+            f"{number} links to {link}: {host} has been dead since 2020 (no redirect)",
+            fix,
+            number,
+        )
+    if host == _MIIT_HOST:
+        if scheme == "https":
+            return None
+        return Finding(
+            "error", f"{number} links to {link}; the filing system is https", fix, number
+        )
+    severity: Severity = "error" if kind == "filing" else "info"
+    return Finding(
+        severity, f"{number} links to {link}, not to the MIIT filing system", fix, number
+    )
+
+
+def _psb_link_problem(number: str, code: str, link: str | None) -> Finding | None:
+    target = PSB_URL.replace("{code}", code)
+    fix = f"link {number} to {target}"
+    if link is None:
+        return Finding("warning", f"{number} is not a link to the MPS filing system", fix, number)
+    scheme, host = _host(link)
+    if host in _OLD_PSB_HOSTS:
+        return Finding(
+            "error",
+            f"{number} links to the old portal {host}, reported unreachable since 2025",
+            fix,
+            number,
+        )
+    if host != _MPS_HOST:
+        return Finding(
+            "error", f"{number} links to {link}, not to the MPS filing system", fix, number
+        )
+    if scheme != "https":
+        return Finding(
+            "error", f"{number} links to {link}; the filing system is https", fix, number
+        )
+    m = _PSB_CODE.search(link)
+    if m is None:
+        return Finding("warning", f"{number} links to the MPS site without its code=", fix, number)
+    if m[1] != code:
+        return Finding(
+            "error", f"{number} links to code={m[1]}, not to its own code {code}", fix, number
+        )
+    return None
+
+
+def _has_img(node: LexborNode | None) -> bool:
+    return node is not None and (node.tag == "img" or node.css_first("img") is not None)
+
+
+def _element_before(node: LexborNode) -> LexborNode | None:
+    prev = node.prev
+    while prev is not None and not prev.is_element_node:
+        if (prev.text_content or "").strip():
+            return None  # text between: not next to it
+        prev = prev.prev
+    return prev
+
+
+def _badge_next_to(run: _Run) -> bool:
+    """An ``<img>`` in the number's link, just before it, or beside it in its parent."""
+    element = run.link if run.link is not None else run.node.parent
+    if element is None:
+        return False
+    if _has_img(element) or _has_img(_element_before(element)):
+        return True
+    parent = element.parent
+    if parent is None or (parent.tag or "") in ("body", "html"):
+        return False
+    child = parent.first_child
+    while child is not None:
+        if child.tag == "img":
+            return True
+        child = child.next
+    return False
+
+
+def _placement(page: _Page, run: _Run, start: int, end: int) -> Placement:
+    if run.in_footer:
+        return "footer"
+    total = len(page.text.strip())
+    after = len(page.text[end:].strip())
+    if after <= _END_SHARE * total or (page.main_end is not None and start >= page.main_end):
+        return "end"
+    return "elsewhere"
+
+
+def _href(run: _Run, base: str) -> str | None:
+    """The target of the link the run is in, resolved against the page's URL."""
+    href = run.link.attributes.get("href") if run.link is not None else None
+    return None if href is None else urljoin(base, href.strip())
+
+
+def _collect(
+    page: _Page, spans: list[tuple[str, int, int]], base: str, *, psb: bool
+) -> list[_Seen]:
+    """One entry per distinct number: its best occurrence (linked, then in the footer)."""
+    best: dict[str, _Seen] = {}
+    counts: dict[str, int] = {}
+    rank = {"footer": 2, "end": 1, "elsewhere": 0}
+    for text, start, end in spans:
+        runs = page.runs_in(start, end)
+        if not runs:
+            continue
+        run = next((r for r in runs if r.link is not None), runs[0])
+        seen = _Seen(
+            text,
+            start,
+            end,
+            _href(run, base),
+            run.in_footer,
+            _placement(page, run, start, end),
+            _badge_next_to(run) if psb else None,
+        )
+        key = normalise(text)
+        counts[key] = counts.get(key, 0) + 1
+        old = best.get(key)
+        if old is None or (seen.link is not None, rank[seen.placement]) > (
+            old.link is not None,
+            rank[old.placement],
+        ):
+            best[key] = seen
+    for key, seen in best.items():
+        seen.occurrences = counts[key]
+    return list(best.values())
+
+
+def _malformed(
+    page: _Page,
+    pattern: re.Pattern[str],
+    valid: list[tuple[str, int, int]],
+    base: str,
+    *,
+    psb: bool,
+) -> tuple[list[_Seen], list[Finding]]:
+    """Number-like text the finders skipped, with what is wrong with it."""
+    bad: list[_Seen] = []
+    notes: list[Finding] = []
+    for m in pattern.finditer(page.text):
+        if any(m.start() < end and start < m.end() for _, start, end in valid):
+            continue
+        text = m.group().strip()
+        try:
+            parse_psb(text) if psb else parse_icp(text)
+        except NumberError as error:
+            message = str(error)
+        else:
+            continue
+        if "fan badge" in message:
+            notes.append(
+                Finding("info", f"{text} is a fan badge, not a filing number (ignored)", None)
+            )
+            continue
+        runs = page.runs_in(m.start(), m.end())
+        if not runs:
+            continue
+        run = runs[0]
+        bad.append(
+            _Seen(
+                text,
+                m.start(),
+                m.end(),
+                _href(run, base),
+                run.in_footer,
+                _placement(page, run, m.start(), m.end()),
+                None,
+                valid=False,
+                message=message,
+            )
+        )
+    return bad, notes
+
+
+def _placement_finding(seen: _Seen) -> Finding | None:
+    if seen.placement == "footer":
+        return None
+    if seen.placement == "end":
+        return Finding(
+            "info",
+            f"{seen.text} is not inside the site footer, but at the end of the page",
+            None,
+            seen.text,
+        )
+    return Finding(
+        "warning",
+        f"{seen.text} is not at the bottom of the page",
+        f"move {seen.text} into the page's footer (the last <footer>), centred",
+        seen.text,
+    )
+
+
+def _report(seen: _Seen) -> NumberReport:
+    return NumberReport(
+        text=seen.text,
+        valid=seen.valid,
+        message=seen.message,
+        linked=seen.link is not None,
+        link=seen.link,
+        in_footer=seen.in_footer,
+        placement=seen.placement,
+        badge=seen.badge,
+        occurrences=seen.occurrences,
+    )
+
+
+def audit_html(html: str, url: str, expect: Sequence[str] = ()) -> PageReport:
+    """Judge one home page's HTML (already decoded); pure, no I/O.
+
+    ``url`` is the page's address, against which relative links are resolved. Each
+    string in ``expect`` is a number (ICP or PSB) the page must show, compared after
+    :func:`~icp_footer.numbers.normalise`.
+    """
+    parser = LexborHTMLParser(html, scripting=True)
+    page = _read(parser)
+    findings: list[Finding] = []
+
+    icp_spans = _locate(page.text, find_icp(page.text))
+    icp_seen = _collect(page, icp_spans, url, psb=False)
+    bad_icp, notes = _malformed(page, _LOOSE_ICP, icp_spans, url, psb=False)
+    findings += notes
+    for seen in icp_seen:
+        problem = _icp_link_problem(seen.text, seen.link, parse_icp(seen.text).kind)
+        findings += [f for f in (problem, _placement_finding(seen)) if f is not None]
+    for seen in bad_icp:
+        findings.append(
+            Finding(
+                "error",
+                f"malformed ICP number: {seen.message}",
+                f"show the number exactly as on the filing record instead of {seen.text}",
+                seen.text,
+            )
+        )
+
+    psb_spans = _locate(page.text, find_psb(page.text))
+    psb_seen = _collect(page, psb_spans, url, psb=True)
+    bad_psb, notes = _malformed(page, _LOOSE_PSB, psb_spans, url, psb=True)
+    findings += notes
+    for seen in psb_seen:
+        code = parse_psb(seen.text).code
+        if not seen.badge:
+            findings.append(
+                Finding(
+                    "warning",
+                    f"no badge image next to {seen.text} (a CSS background is not seen here)",
+                    f"put the PSB badge <img> just before {seen.text}, inside its link",
+                    seen.text,
+                )
+            )
+        problem = _psb_link_problem(seen.text, code, seen.link)
+        findings += [f for f in (problem, _placement_finding(seen)) if f is not None]
+    for seen in bad_psb:
+        findings.append(
+            Finding(
+                "error",
+                f"malformed PSB number: {seen.message}",
+                f"show the number exactly as on the filing record instead of {seen.text}",
+                seen.text,
+            )
+        )
+
+    if not icp_seen and not bad_icp:
+        elsewhere = find_icp(html)
+        where = (
+            f"; {elsewhere[0]} appears only outside the visible text (a script, a comment, "
+            "an attribute or a hidden element): visitors and checkers without JavaScript "
+            "do not see it"
+            if elsewhere
+            else ""
+        )
+        findings.append(
+            Finding(
+                "error",
+                f"no ICP number in the page's visible text{where}",
+                f"show the ICP number in the page footer, linked to {ICP_URL}",
+            )
+        )
+    if parser.css_first('[data-icp-footer="banner"]') is not None:
+        findings.append(
+            Finding(
+                "error",
+                "icp-footer shows its missing-number banner on this page",
+                "set ICP_FOOTER_NUMBER or an ICP_FOOTER_DOMAINS entry for this host",
+            )
+        )
+
+    shown = {normalise(s.text): s.text for s in icp_seen + psb_seen}
+    for wanted in expect:
+        if normalise(wanted) in shown:
+            continue
+        is_psb = "公网安备" in normalise(wanted)
+        others = [s.text for s in (psb_seen if is_psb else icp_seen)]
+        instead = f"; it shows {', '.join(others)}" if others else ""
+        findings.append(
+            Finding(
+                "error",
+                f"the page does not show the expected number {wanted}{instead}",
+                f"show {wanted} (check the number configured for this host)",
+                wanted,
+            )
+        )
+
+    return PageReport(
+        url=url,
+        final_url=url,
+        icp=tuple(_report(s) for s in sorted(icp_seen + bad_icp, key=lambda s: s.start)),
+        psb=tuple(_report(s) for s in sorted(psb_seen + bad_psb, key=lambda s: s.start)),
+        findings=tuple(findings),
+    )
+
+
+# -- fetching -----------------------------------------------------------------------------
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+_HEADERS = {
+    "User-Agent": USER_AGENT,
+    "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
+    "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5",
+}
+
+
+def _decode(body: bytes, content_type: str | None) -> str:
+    charset = detect_charset(content_type, body[:1024]) or "utf-8"
+    try:
+        text = body.decode(charset, errors="replace")
+    except LookupError:
+        text = body.decode("utf-8", errors="replace")
+    return text.removeprefix("\ufeff")
+
+
+async def _check_one(client: httpx.AsyncClient, url: str, expect: Sequence[str]) -> PageReport:
+    try:
+        async with client.stream("GET", url, follow_redirects=True) as response:
+            final = str(response.url)
+            status = response.status_code
+            if not 200 <= status < 300:
+                reason = f" {response.reason_phrase}" if response.reason_phrase else ""
+                return PageReport(url, final, status, f"HTTP {status}{reason}")
+            content_type = response.headers.get("content-type")
+            media = (content_type or "").split(";")[0].strip().lower()
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_BYTES:
+                    break
+    except httpx.TimeoutException as error:
+        return PageReport(url, error=f"timed out ({type(error).__name__})")
+    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as error:
+        return PageReport(url, error=f"unreachable: {error or type(error).__name__}")
+    if media not in _HTML_TYPES and not (
+        not media and re.match(rb"\s*<(?:!doctype html|html)", bytes(body[:512]), re.I)
+    ):
+        return PageReport(url, final, status, f"not an HTML page ({media or 'no Content-Type'})")
+    report = audit_html(_decode(bytes(body[:MAX_BYTES]), content_type), final, expect)
+    findings = report.findings
+    if len(body) > MAX_BYTES:
+        message = f"the page is longer than {MAX_BYTES} bytes: only the start was checked"
+        findings = (*findings, Finding("warning", message))
+    return replace(report, url=url, final_url=final, status=status, findings=findings)
+
+
+async def check_urls(
+    urls: Sequence[str],
+    *,
+    expect: Sequence[str] = (),
+    client: httpx.AsyncClient | None = None,
+    concurrency: int = 8,
+    progress: Callable[[int, int, PageReport], None] | None = None,
+) -> list[PageReport]:
+    """Fetch and judge each URL's page; the reports come back in the order of ``urls``.
+
+    Redirects are followed. Unreachable pages, timeouts, non-2xx responses and non-HTML
+    responses give a report with :attr:`PageReport.error` set. With ``client`` (e.g. one
+    on an ``httpx.ASGITransport``) relative URLs resolve against its ``base_url``;
+    without, a client with a 5 s connect / 15 s read timeout is used. At most
+    ``concurrency`` pages are fetched at once; ``progress(done, total, report)`` is called
+    as each one finishes.
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    own = client is None
+    active = httpx.AsyncClient(timeout=_TIMEOUT, headers=_HEADERS) if client is None else client
+    limit = asyncio.Semaphore(concurrency)
+    done = 0
+
+    async def one(url: str) -> PageReport:
+        nonlocal done
+        async with limit:
+            report = await _check_one(active, url, expect)
+        done += 1
+        if progress is not None:
+            progress(done, len(urls), report)
+        return report
+
+    try:
+        return list(await asyncio.gather(*(one(url) for url in urls)))
+    finally:
+        if own:
+            await active.aclose()
+
+
+# -- in-process apps ----------------------------------------------------------------------
+
+
+def is_asgi(app: object) -> bool:
+    """Whether ``app`` is an ASGI app (an async callable) rather than a WSGI app."""
+    if inspect.iscoroutinefunction(app):
+        return True
+    call = getattr(app, "__call__", None)  # noqa: B004 - an instance's __call__
+    return call is not None and inspect.iscoroutinefunction(call)
+
+
+class _ThreadedWSGI(httpx.AsyncBaseTransport):
+    """``httpx.WSGITransport`` for an ``AsyncClient``: the app runs in a worker thread."""
+
+    def __init__(self, app: Any) -> None:
+        self._sync = httpx.WSGITransport(app=app, raise_app_exceptions=False)
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
+        response = self._sync.handle_request(request)
+        body = response.read()
+        response.close()
+        return httpx.Response(response.status_code, headers=response.headers, content=body)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await asyncio.to_thread(self._handle, request)
+
+
+_T = TypeVar("_T")
+
+
+def _run(make: Callable[[], Awaitable[_T]]) -> _T:
+    """Run a coroutine to completion, also from inside a running event loop."""
+
+    async def main() -> _T:
+        return await make()
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, main()).result()
+
+
+def check_app(
+    app: Any,
+    urls: Sequence[str] = ("/",),
+    host: str = "localhost",
+    expect: Sequence[str] = (),
+    *,
+    concurrency: int = 8,
+    progress: Callable[[int, int, PageReport], None] | None = None,
+) -> list[PageReport]:
+    """Judge pages of an in-process WSGI or ASGI app, without a server (sync).
+
+    ``urls`` are paths (sent to ``host``) or full URLs, whose host is sent as ``Host``:
+    ``check_app(app, ["http://example.cn/"])`` checks what example.cn's visitors get.
+    ASGI apps are detected by their async ``__call__``; lifespan events are not sent.
+    An exception in the app gives a 500, which is reported as an error. ``concurrency``
+    and ``progress`` are as for :func:`check_urls`.
+    """
+    transport: httpx.AsyncBaseTransport = (
+        httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        if is_asgi(app)
+        else _ThreadedWSGI(app)
+    )
+
+    async def go() -> list[PageReport]:
+        async with httpx.AsyncClient(
+            transport=transport, base_url=f"http://{host}", headers=_HEADERS, timeout=_TIMEOUT
+        ) as client:
+            return await check_urls(
+                urls, expect=expect, client=client, concurrency=concurrency, progress=progress
+            )
+
+    return _run(go)

@@ -1,0 +1,804 @@
+"""icp_footer.audit and `icp-footer check`: judging pages, fetching them, exit codes.
+
+No network but 127.0.0.1: in-process apps through httpx's transports, and a real
+``python -m http.server`` serving files from tmp_path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import socket
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from flask import Flask
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from icp_footer import cli
+from icp_footer.asgi import ICPFooterMiddleware as ASGIFooter
+from icp_footer.audit import (
+    PageReport,
+    audit_html,
+    check_app,
+    check_urls,
+    is_asgi,
+)
+from icp_footer.numbers import parse_icp, parse_psb
+from icp_footer.render import FooterStyle, footer_html
+from icp_footer.wsgi import ICPFooterMiddleware as WSGIFooter
+
+NUMBER = "京ICP备12345678号-1"
+PSB = "京公网安备 11010502030143号"
+CODE = "11010502030143"
+MIIT = "https://beian.miit.gov.cn/"
+MPS = f"https://beian.mps.gov.cn/#/query/webSearch?code={CODE}"
+URL = "https://example.cn/"
+INLINE = FooterStyle(charset="utf-8", style_nonce=None, inline_style=True, xhtml=False)
+MAIN = "<main><h1>示例</h1><p>" + "正文内容。" * 40 + "</p></main>"
+ANSI = re.compile("\x1b\\[")
+
+
+def footer(style: FooterStyle = INLINE) -> str:
+    """The footer icp-footer itself writes."""
+    return footer_html(parse_icp(NUMBER), parse_psb(PSB), owner="© 2026 示例公司", style=style)
+
+
+def page(bottom: str, *, main: str = MAIN, head: str = "") -> str:
+    return (
+        f"<!DOCTYPE html><html><head><meta charset=utf-8>{head}<title>t</title></head>"
+        f"<body>{main}{bottom}</body></html>"
+    )
+
+
+def icp_link(text: str = NUMBER, href: str = MIIT) -> str:
+    return f'<a href="{href}" target="_blank">{text}</a>'
+
+
+def psb_link(text: str = PSB, href: str = MPS, badge: bool = True) -> str:
+    img = '<img src="/gongan.png" alt="公安备案">' if badge else ""
+    return f'<a href="{href}">{img}{text}</a>'
+
+
+def errors(report: PageReport) -> list[str]:
+    return [f.message for f in report.findings if f.severity == "error"]
+
+
+def severities(report: PageReport, severity: str) -> list[str]:
+    return [f.message for f in report.findings if f.severity == severity]
+
+
+# -- audit_html: a table of pages ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    html: str
+    ok: bool
+    icp: tuple[str, ...]
+    check: Callable[[PageReport], object] = lambda report: True
+
+
+def _nothing_visible(r: PageReport) -> bool:
+    return any("appears only outside the visible text" in m for m in errors(r))
+
+
+CASES = [
+    Case(
+        "injected by icp-footer, inline styles",
+        page(f"<footer><p>联系我们</p>{footer()}</footer>"),
+        True,
+        (NUMBER,),
+        lambda r: (
+            r.findings == ()
+            and r.icp[0].in_footer
+            and r.icp[0].link == MIIT
+            and r.psb[0].badge is True
+            and r.psb[0].link == MPS
+        ),
+    ),
+    Case(
+        "injected by icp-footer, CSP without nonce (unstyled markup)",
+        page(f"<footer>{footer(FooterStyle('utf-8', None, False, False))}</footer>"),
+        True,
+        (NUMBER,),
+        lambda r: r.findings == () and r.psb[0].badge is True,
+    ),
+    Case(
+        "injected by icp-footer, CSP nonce block",
+        page(f"<footer>{footer(FooterStyle('utf-8', 'abc', False, False))}</footer>"),
+        True,
+        (NUMBER,),
+        lambda r: r.findings == (),
+    ),
+    Case(
+        "only in a script, a comment, an attribute, a template, noscript and hidden elements",
+        page(
+            f"<footer><script>var icp = '{NUMBER}';</script><!-- {NUMBER} -->"
+            f'<span title="{NUMBER}">备案</span><template>{icp_link()}</template>'
+            f"<noscript>{icp_link()}</noscript><p hidden>{icp_link()}</p>"
+            f'<p style="color:red; display: none">{icp_link()}</p>'
+            f'<p style="visibility:hidden">{icp_link()}</p></footer>',
+            head=f"<style>.x::after{{content:'{NUMBER}'}}</style>",
+        ),
+        False,
+        (),
+        _nothing_visible,
+    ),
+    Case(
+        "no number at all",
+        page("<footer>© 2026</footer>"),
+        False,
+        (),
+        lambda r: (
+            errors(r) == ["no ICP number in the page's visible text"]
+            and r.findings[0].fix == f"show the ICP number in the page footer, linked to {MIIT}"
+        ),
+    ),
+    Case(
+        "unlinked number",
+        page(f"<footer><p>{NUMBER}</p></footer>"),
+        False,
+        (NUMBER,),
+        lambda r: (
+            errors(r) == [f"{NUMBER} is not a link to the MIIT filing system"]
+            and r.findings[0].fix == f"link {NUMBER} to {MIIT}"
+            and not r.icp[0].linked
+        ),
+    ),
+    Case(
+        "link without a trailing slash",
+        page(f"<footer>{icp_link(href='https://beian.miit.gov.cn')}</footer>"),
+        True,
+        (NUMBER,),
+    ),
+    Case(
+        "link to a page of the filing system, scheme-relative",
+        page(f"<footer>{icp_link(href='//BEIAN.miit.gov.cn/#/Integrated/index')}</footer>"),
+        True,
+        (NUMBER,),
+        lambda r: r.icp[0].link == "https://BEIAN.miit.gov.cn/#/Integrated/index",
+    ),
+    Case(
+        "http link",
+        page(f"<footer>{icp_link(href='http://beian.miit.gov.cn/')}</footer>"),
+        False,
+        (NUMBER,),
+        lambda r: "https" in errors(r)[0] and r.findings[0].fix == f"link {NUMBER} to {MIIT}",
+    ),
+    Case(
+        "relative link",
+        page(f"<footer>{icp_link(href='/beian')}</footer>"),
+        False,
+        (NUMBER,),
+        lambda r: (
+            errors(r)
+            == [f"{NUMBER} links to https://example.cn/beian, not to the MIIT filing system"]
+        ),
+    ),
+    Case(
+        "the link wraps more than the number, which spans inline elements",
+        page(f'<footer><a href="{MIIT}">备案号：京ICP备<b>12345678</b>号-1</a></footer>'),
+        True,
+        (NUMBER,),
+    ),
+    Case(
+        "the link covers the number but not its -N",
+        page(f'<footer><a href="{MIIT}">京ICP备12345678号</a>-1</footer>'),
+        True,
+        (NUMBER,),
+    ),
+    Case(
+        "digits in the next block are not part of the number",
+        page(f"<footer>{icp_link('京ICP备12345678')}<p>2024</p></footer>"),
+        True,
+        ("京ICP备12345678",),
+    ),
+    Case(
+        "malformed number",
+        page(f"<footer>{icp_link('京ICP备123号')}</footer>"),
+        False,
+        ("京ICP备123号",),
+        lambda r: (
+            not r.icp[0].valid
+            and "8 or 10 digits, not 3" in (r.icp[0].message or "")
+            and r.icp[0].linked
+            and "malformed ICP number" in errors(r)[0]
+        ),
+    ),
+    Case(
+        "lower-case icp",
+        page(f"<footer>{icp_link('京icp备12345678号')}</footer>"),
+        False,
+        ("京icp备12345678号",),
+        lambda r: "capital" in (r.icp[0].message or ""),
+    ),
+    Case(
+        "fan badge only",
+        page('<footer><a href="https://icp.gov.moe/?keyword=20240001">萌ICP备20240001号</a>'),
+        False,
+        (),
+        lambda r: any("fan badge" in m for m in severities(r, "info")),
+    ),
+    Case(
+        "fan badge beside a real number",
+        page(f"<footer>{icp_link()} <a href='https://icp.gov.moe/'>萌ICP备20240001号</a>"),
+        True,
+        (NUMBER,),
+        lambda r: (
+            severities(r, "info")
+            == ["萌ICP备20240001号 is a fan badge, not a filing number (ignored)"]
+        ),
+    ),
+    Case(
+        "number in an article's footer only",
+        page(
+            "<footer>© 2026 示例公司 · 关于我们 · 联系方式 · 隐私政策 · 服务条款</footer>",
+            main=f"<main><article><p>{'正文。' * 10}</p><footer>{icp_link()}</footer></article>"
+            f"<aside>{'相关文章。' * 30}</aside></main>",
+        ),
+        True,
+        (NUMBER,),
+        lambda r: (
+            r.icp[0].placement == "elsewhere"
+            and not r.icp[0].in_footer
+            and severities(r, "warning") == [f"{NUMBER} is not at the bottom of the page"]
+        ),
+    ),
+    Case(
+        "no site footer: the end of the body is fine, with a note",
+        page(f"<div>{icp_link()}</div>"),
+        True,
+        (NUMBER,),
+        lambda r: (
+            r.icp[0].placement == "end"
+            and severities(r, "info")
+            == [f"{NUMBER} is not inside the site footer, but at the end of the page"]
+        ),
+    ),
+    Case(
+        "role=contentinfo is the site footer",
+        page(f'<div role="contentinfo">{icp_link()}</div><div>{"x" * 2000}</div>'),
+        True,
+        (NUMBER,),
+        lambda r: r.icp[0].in_footer and r.findings == (),
+    ),
+    Case(
+        "the number appears twice: the linked one in the footer counts",
+        page(f"<footer>{icp_link()}</footer>", main=f"<main><p>{NUMBER}</p>{MAIN}</main>"),
+        True,
+        (NUMBER,),
+        lambda r: r.icp[0].occurrences == 2 and r.icp[0].in_footer and r.findings == (),
+    ),
+    Case(
+        "an ICP licence number needs no link",
+        page(f"<footer>京ICP证030173号 {icp_link()}</footer>"),
+        True,
+        ("京ICP证030173号", NUMBER),
+    ),
+    Case(
+        "icp-footer's missing-number banner",
+        page(
+            '<div class="icp-footer-banner" data-icp-footer="banner">此网站未显示 ICP 备案号</div>'
+        ),
+        False,
+        (),
+        lambda r: any("banner" in m for m in errors(r)),
+    ),
+    Case(
+        "PSB without badge",
+        page(f"<footer>{icp_link()} {psb_link(badge=False)}</footer>"),
+        True,
+        (NUMBER,),
+        lambda r: (
+            r.psb[0].badge is False
+            and severities(r, "warning")[0].startswith(f"no badge image next to {PSB}")
+        ),
+    ),
+    Case(
+        "PSB badge as the link's previous sibling",
+        page(f'<footer>{icp_link()} <p><img src="/b.png"> {psb_link(badge=False)}</p></footer>'),
+        True,
+        (NUMBER,),
+        lambda r: r.psb[0].badge is True and r.findings == (),
+    ),
+    Case(
+        "PSB with the old portal link",
+        page(
+            f"<footer>{icp_link()} "
+            + psb_link(href=f"http://www.beian.gov.cn/portal/registerSystemInfo?recordcode={CODE}")
+            + "</footer>"
+        ),
+        False,
+        (NUMBER,),
+        lambda r: (
+            "old portal www.beian.gov.cn" in errors(r)[0]
+            and r.findings[0].fix == f"link {PSB} to {MPS}"
+        ),
+    ),
+    Case(
+        "PSB linked to another record's code",
+        page(f"<footer>{icp_link()} {psb_link(href=MPS.replace(CODE, '11010502030144'))}</footer>"),
+        False,
+        (NUMBER,),
+        lambda r: errors(r) == [f"{PSB} links to code=11010502030144, not to its own code {CODE}"],
+    ),
+    Case(
+        "PSB linked to the search page without its code",
+        page(f"<footer>{icp_link()} {psb_link(href='https://beian.mps.gov.cn/')}</footer>"),
+        True,
+        (NUMBER,),
+        lambda r: "without its code" in severities(r, "warning")[0],
+    ),
+    Case(
+        "malformed PSB number",
+        page(f"<footer>{icp_link()} {psb_link('京公网安备 1101050203014号')}</footer>"),
+        False,
+        (NUMBER,),
+        lambda r: not r.psb[0].valid and "malformed PSB number" in errors(r)[0],
+    ),
+]
+
+SLOPPY = [
+    "京ICP备 12345678号",
+    "京ICP备12345678 号-1",
+    "京ICP备12345678-1",
+    "滇ICP备09010050-5号",
+    "京ICP备１２３４５６７８号－１",
+    "陕ICP备2024026116号-1A",
+    "粤B2-20090059-5",
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_audit_html(case: Case) -> None:
+    report = audit_html(case.html, URL)
+    assert report.ok is case.ok, report.findings
+    assert tuple(n.text for n in report.icp) == case.icp
+    assert case.check(report), report
+
+
+@pytest.mark.parametrize(
+    "host", ["www.miitbeian.gov.cn", "miitbeian.gov.cn", "www.beian.miit.gov.cn"]
+)
+def test_dead_legacy_link_targets(host: str) -> None:
+    report = audit_html(page(f"<footer>{icp_link(href=f'http://{host}/')}</footer>"), URL)
+    assert not report.ok
+    [finding] = report.findings
+    assert (
+        finding.message
+        == f"{NUMBER} links to http://{host}/: {host} has been dead since 2020 (no redirect)"
+    )
+    assert finding.fix == f"link {NUMBER} to {MIIT}"
+
+
+@pytest.mark.parametrize("text", SLOPPY)
+def test_sloppy_but_valid_forms_are_found(text: str) -> None:
+    report = audit_html(page(f"<footer>{icp_link(text)}</footer>"), URL)
+    assert [n.text for n in report.icp] == [text]
+    assert report.icp[0].valid
+    assert report.ok, report.findings
+
+
+def test_expect_compares_normalised_numbers() -> None:
+    html = page(f"<footer>{icp_link('京ICP备 12345678号-1')} {psb_link()}</footer>")
+    assert audit_html(html, URL, expect=[NUMBER, "京公网安备11010502030143号"]).ok
+    other = audit_html(html, URL, expect=["京ICP备87654321号-1"])
+    assert errors(other) == [
+        "the page does not show the expected number 京ICP备87654321号-1; "
+        "it shows 京ICP备 12345678号-1"
+    ]
+    missing_psb = audit_html(page(f"<footer>{icp_link()}</footer>"), URL, expect=[PSB])
+    assert errors(missing_psb) == [f"the page does not show the expected number {PSB}"]
+
+
+def test_report_to_dict_is_the_json_shape() -> None:
+    report = audit_html(page(f"<footer>{icp_link()} {psb_link()}</footer>"), URL)
+    data = report.to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert set(data) == {"url", "final_url", "status", "ok", "error", "icp", "psb", "findings"}
+    assert set(data["icp"][0]) >= {"text", "valid", "message", "linked", "link", "in_footer"}
+    assert data["psb"][0]["badge"] is True
+
+
+def test_deep_pages_do_not_recurse() -> None:
+    html = page("<div>" * 5000 + icp_link() + "</div>" * 5000)
+    assert audit_html(html, URL).icp[0].text == NUMBER
+
+
+# -- check_app: in-process WSGI and ASGI apps ---------------------------------------------
+
+DOMAINS = {"example.cn": f"{NUMBER}|{PSB}", "example.com": "none"}
+BARE = page("<footer><p>© 2026 示例公司</p></footer>")
+
+
+def flask_app() -> Flask:
+    app = Flask(__name__)
+
+    @app.get("/")
+    def home() -> str:
+        return BARE
+
+    @app.get("/gbk")
+    def gbk() -> tuple[bytes, dict[str, str]]:
+        body = page(f"<footer>{icp_link()}</footer>").replace("utf-8", "gbk").encode("gbk")
+        return body, {"Content-Type": "text/html"}
+
+    @app.get("/gbk-header")
+    def gbk_header() -> tuple[bytes, dict[str, str]]:
+        body = f"<p>{icp_link()}</p>".encode("gbk")
+        return body, {"Content-Type": "text/html; charset=GBK"}
+
+    @app.get("/json")
+    def data() -> dict[str, str]:
+        return {"icp": NUMBER}
+
+    @app.get("/boom")
+    def boom() -> str:
+        raise RuntimeError("boom")
+
+    app.wsgi_app = WSGIFooter(app.wsgi_app, domains=DOMAINS)  # type: ignore[method-assign]
+    return app
+
+
+def starlette_app() -> ASGIFooter:
+    async def home(request: Request) -> HTMLResponse:
+        return HTMLResponse(BARE)
+
+    return ASGIFooter(Starlette(routes=[Route("/", home)]), domains=DOMAINS)
+
+
+def test_check_app_as_the_readme_shows() -> None:
+    app = Flask(__name__)
+    app.get("/")(lambda: BARE)
+    app.wsgi_app = WSGIFooter(app.wsgi_app, number=NUMBER)  # type: ignore[method-assign]
+    assert all(r.ok for r in check_app(app))
+
+
+@pytest.mark.parametrize("make", [flask_app, starlette_app])
+def test_check_app_by_host(make: Callable[[], Any]) -> None:
+    app = make()
+    reports = check_app(app, ["http://example.cn/", "http://example.com/", "/"], expect=[NUMBER])
+    assert [r.ok for r in reports] == [True, False, False]
+    cn, com, local = reports
+    assert cn.status == 200
+    assert cn.final_url == "http://example.cn/"
+    assert cn.icp[0].in_footer
+    assert cn.psb[0].badge
+    assert any("no ICP number" in m for m in errors(com))
+    assert local.url == "/"
+    assert local.final_url == "http://localhost/"
+    assert any("banner" in m for m in errors(local))
+
+
+def test_asgi_or_wsgi() -> None:
+    async def asgi(scope: object, receive: object, send: object) -> None:
+        return None
+
+    assert is_asgi(asgi)
+    assert is_asgi(starlette_app())
+    assert is_asgi(Starlette())
+    assert not is_asgi(flask_app())
+    assert not is_asgi(flask_app().wsgi_app)
+
+
+def test_check_app_decodes_gbk_pages() -> None:
+    meta, header = check_app(flask_app(), ["/gbk", "/gbk-header"])
+    assert meta.ok
+    assert meta.icp[0].text == NUMBER
+    assert header.ok
+    assert header.icp[0].text == NUMBER
+
+
+def test_check_app_errors() -> None:
+    data, missing, boom = check_app(flask_app(), ["/json", "/missing", "/boom"])
+    assert data.error == "not an HTML page (application/json)"
+    assert missing.error == "HTTP 404 Not Found"
+    assert boom.error == "HTTP 500 Internal Server Error"
+    assert not any(r.ok for r in (data, missing, boom))
+
+
+def test_check_app_from_inside_an_event_loop() -> None:
+    async def in_a_test() -> list[PageReport]:
+        return check_app(starlette_app(), ["http://example.cn/"])
+
+    assert asyncio.run(in_a_test())[0].ok
+
+
+# -- check_urls against 127.0.0.1 ---------------------------------------------------------
+
+COMPLIANT = page(f"<footer>{footer()}</footer>")
+NON_COMPLIANT = page(f"<footer><p>{NUMBER}</p></footer>")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """``python -m http.server`` on a free port of 127.0.0.1, serving tmp_path."""
+    (tmp_path / "index.html").write_text(COMPLIANT, encoding="utf-8")
+    (tmp_path / "bad.html").write_text(NON_COMPLIANT, encoding="utf-8")
+    (tmp_path / "data.json").write_text('{"icp": "京ICP备12345678号-1"}', encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "index.html").write_text(COMPLIANT, encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # "Serving HTTP on 127.0.0.1 port 12345 (...) ..."
+        port = re.search(r"port (\d+)", line)
+        assert port is not None, line
+        yield f"http://127.0.0.1:{port[1]}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that refuses connections (bound, not listening)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
+def test_check_urls_against_a_real_server(server: str, closed_port: int) -> None:
+    seen: list[tuple[int, int, str]] = []
+    reports = asyncio.run(
+        check_urls(
+            [
+                f"{server}/",
+                f"{server}/bad.html",
+                f"{server}/sub",
+                f"http://127.0.0.1:{closed_port}/",
+            ],
+            concurrency=2,
+            progress=lambda done, total, report: seen.append((done, total, report.url)),
+        )
+    )
+    good, bad, redirected, unreachable = reports
+    assert good.ok
+    assert good.status == 200
+    assert good.icp[0].text == NUMBER
+    assert not bad.ok
+    assert bad.error is None
+    assert redirected.ok
+    assert redirected.final_url == f"{server}/sub/"
+    assert unreachable.error is not None
+    assert unreachable.error.startswith("unreachable")
+    assert sorted(done for done, _, _ in seen) == [1, 2, 3, 4]
+    assert {total for _, total, _ in seen} == {4}
+
+
+def test_check_urls_times_out() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()  # accepted by the kernel, never answered
+
+        async def go() -> list[PageReport]:
+            async with httpx.AsyncClient(timeout=0.3) as client:
+                url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+                return await check_urls([url], client=client)
+
+        [report] = asyncio.run(go())
+    assert report.error is not None
+    assert report.error.startswith("timed out")
+
+
+# -- the command: exit codes, output ------------------------------------------------------
+
+
+def main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    status = cli.main(["check", *args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_exit_codes_against_a_real_server(
+    server: str, closed_port: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(capsys, f"{server}/")[0] == 0
+    assert main(capsys, f"{server}/", "--expect", NUMBER, "--expect", PSB)[0] == 0
+    assert main(capsys, f"{server}/", "--expect", "京ICP备87654321号")[0] == 1
+    assert main(capsys, f"{server}/", f"{server}/bad.html")[0] == 1
+    assert main(capsys, f"http://127.0.0.1:{closed_port}/")[0] == 2
+    assert main(capsys, f"{server}/data.json")[0] == 2
+    assert main(capsys, f"{server}/missing.html")[0] == 2
+    # errors win over non-compliance
+    assert main(capsys, f"{server}/bad.html", f"{server}/data.json")[0] == 2
+
+
+def test_human_output(server: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = main(capsys, f"{server}/", f"{server}/bad.html", f"{server}/data.json")
+    assert status == 2
+    assert not ANSI.search(out + err)
+    blocks = out.strip().split("\n\n")
+    assert blocks[0].splitlines()[0] == f"✓ {server}/: compliant"
+    assert f"  ✓ ICP {NUMBER}: valid, linked to {MIIT}, in the site footer" in blocks[0]
+    assert blocks[1].splitlines() == [
+        f"✗ {server}/bad.html: not compliant",
+        f"  ✗ ICP {NUMBER}: valid, not linked, in the site footer",
+        f"      ✗ {NUMBER} is not a link to the MIIT filing system",
+        f"        fix: link {NUMBER} to {MIIT}",
+    ]
+    assert blocks[2] == f"✗ {server}/data.json: error: not an HTML page (application/json)"
+    progress = err.splitlines()
+    assert len(progress) == 3
+    assert all(re.match(rf"\[[123]/3\] {re.escape(server)}/", line) for line in progress)
+
+
+def test_one_url_prints_no_progress(server: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(capsys, f"{server}/")[2] == ""
+
+
+def test_json_output(server: str, closed_port: int, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = main(
+        capsys, "--json", f"{server}/", f"{server}/bad.html", f"http://127.0.0.1:{closed_port}/"
+    )
+    assert status == 2
+    good, bad, unreachable = json.loads(out)
+    for item in (good, bad, unreachable):
+        assert set(item) == {"url", "final_url", "status", "ok", "error", "icp", "psb", "findings"}
+    assert good["ok"] is True
+    assert good["status"] == 200
+    assert good["error"] is None
+    assert good["icp"] == [
+        {
+            "text": NUMBER,
+            "valid": True,
+            "message": None,
+            "linked": True,
+            "link": MIIT,
+            "in_footer": True,
+            "placement": "footer",
+            "badge": None,
+            "occurrences": 1,
+        }
+    ]
+    assert good["psb"][0]["badge"] is True
+    assert good["findings"] == []
+    assert bad["ok"] is False
+    assert bad["findings"] == [
+        {
+            "severity": "error",
+            "message": f"{NUMBER} is not a link to the MIIT filing system",
+            "fix": f"link {NUMBER} to {MIIT}",
+            "number": NUMBER,
+        }
+    ]
+    assert unreachable["ok"] is False
+    assert unreachable["status"] is None
+    assert unreachable["error"].startswith("unreachable")
+
+
+class _Terminal:
+    """A stand-in stdout that says it is a terminal."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        return None
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_colour_only_on_a_terminal_without_no_color(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    assert cli.main(["check", f"{server}/"]) == 0
+    assert ANSI.search("".join(terminal.parts))
+    monkeypatch.setenv("NO_COLOR", "1")
+    terminal.parts.clear()
+    assert cli.main(["check", f"{server}/"]) == 0
+    assert not ANSI.search("".join(terminal.parts))
+
+
+APP_MODULE = """
+from flask import Flask
+from icp_footer.wsgi import ICPFooterMiddleware
+
+app = Flask(__name__)
+
+@app.get("/")
+def home():
+    return {page!r}
+
+app.wsgi_app = ICPFooterMiddleware(app.wsgi_app, domains={domains!r})
+"""
+
+ASGI_MODULE = """
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from icp_footer.asgi import ICPFooterMiddleware
+
+
+async def home(request):
+    return HTMLResponse({page!r})
+
+
+def create_app():
+    return ICPFooterMiddleware(Starlette(routes=[Route("/", home)]), domains={domains!r})
+"""
+
+
+@pytest.fixture
+def isolated_imports(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """--app puts directories on sys.path and modules in sys.modules: undo that."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    before = set(sys.modules)
+    yield
+    for name in set(sys.modules) - before:
+        del sys.modules[name]
+
+
+def write(tmp_path: Path, name: str, template: str) -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(template.format(page=BARE, domains=DOMAINS)), encoding="utf-8")
+    return path
+
+
+@pytest.mark.usefixtures("isolated_imports")
+def test_app_from_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "audit_site_wsgi.py", APP_MODULE)
+    assert main(capsys, "--app", f"{path}:app", "http://example.cn/")[0] == 0
+    assert main(capsys, "--app", f"{path}:app", "http://example.cn/", "--expect", PSB)[0] == 0
+    assert main(capsys, "--app", f"{path}:app", "http://example.com/")[0] == 1
+    status, out, _ = main(capsys, "--app", f"{path}:app")  # default: http://localhost/
+    assert status == 1
+    assert out.startswith("✗ http://localhost/: not compliant")
+    assert main(capsys, "--app", f"{path}:app", "/nothing-here")[0] == 2
+
+
+@pytest.mark.usefixtures("isolated_imports")
+def test_app_from_a_module_with_a_factory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, "audit_site_asgi.py", ASGI_MODULE)
+    monkeypatch.chdir(tmp_path)
+    urls = ["http://example.cn/", "http://www.example.cn/"]
+    status, out, err = main(capsys, "--app", "audit_site_asgi:create_app()", *urls)
+    assert status == 0, out
+    assert out.count(": compliant") == 2
+    assert len(err.splitlines()) == 2
+
+
+@pytest.mark.usefixtures("isolated_imports")
+def test_bad_command_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "audit_site_bad.py", APP_MODULE)
+    assert main(capsys, "--app", f"{path}:nope")[0] == 2
+    assert main(capsys, "--app", f"{tmp_path / 'missing.py'}:app")[0] == 2
+    assert main(capsys, "--app", "no_such_module_here:app")[0] == 2
+    assert main(capsys, "--app", "app")[0] == 2
+    status, _, err = main(capsys, "--app", f"{path}:app", "--expect", "京ICP备123号")
+    assert status == 2
+    assert "8 or 10 digits" in err
+    assert main(capsys, "--app", f"{path}:app", "--concurrency", "0")[0] == 2
+    assert main(capsys)[0] == 2
