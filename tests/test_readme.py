@@ -20,6 +20,7 @@ from starlette.routing import Route
 from werkzeug.test import Client
 
 from icp_footer.asgi import ICPFooterMiddleware
+from icp_footer.wsgi import ICPFooterMiddleware as WSGIMiddleware
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -139,7 +140,22 @@ def test_injector_snippet() -> None:
     assert b"".join(sent).count(b'<div class="icp">') == 1
 
 
+def test_check_app_snippet() -> None:
+    app = Flask(__name__)
+    app.add_url_rule("/", "home", lambda: PAGE)
+    app.wsgi_app = WSGIMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    names: dict[str, Any] = {"app": app}
+    exec(block("from icp_footer.audit import check_app"), names)
+    names["test_home_page_shows_the_icp_number"]()
+    bare = Flask(__name__)
+    bare.add_url_rule("/", "home", lambda: PAGE)
+    names["app"] = bare
+    with pytest.raises(AssertionError):
+        names["test_home_page_shows_the_icp_number"]()
+
+
 COVERED = [
+    test_check_app_snippet,
     test_flask_quickstart,
     test_fastapi_quickstart,
     test_django_wsgi_quickstart,
