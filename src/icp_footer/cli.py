@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from icp_footer import __version__
-from icp_footer.config import ConfigError, Settings, Site, load, normalise_host
+from icp_footer.config import ConfigError, Site, load, normalise_host
 from icp_footer.injector import DEFAULT_LOOKBEHIND_LIMIT, Injector
 from icp_footer.numbers import NumberError, parse_icp, parse_psb
-from icp_footer.render import FooterStyle, banner_html, footer_html
+from icp_footer.policy import markup
+from icp_footer.render import FooterStyle
 
 if TYPE_CHECKING:
     from icp_footer.audit import Finding, NumberReport, PageReport
@@ -40,22 +41,6 @@ def _inject(args: argparse.Namespace) -> int:
     assert result is not None
     print(f"icp-footer: {result.placement.value}: {result.reason}", file=sys.stderr)
     return 0
-
-
-def snippet_html(site: Site | None, settings: Settings, host: str, style: FooterStyle) -> str:
-    """The markup a home page on ``host`` gets: footer, banner, or nothing ("")."""
-    if site is None:
-        return banner_html(host, style=style) if settings.missing == "banner" else ""
-    if site.silenced:
-        return ""
-    return footer_html(
-        site.icp,
-        site.psb,
-        owner=settings.owner,
-        icp_url=settings.icp_url,
-        psb_url=settings.psb_url,
-        style=style,
-    )
 
 
 def _describe(site: Site | None) -> tuple[str, str]:
@@ -111,7 +96,7 @@ def _config(args: argparse.Namespace) -> int:
         print()
         print(f"host {args.host!r} -> {normal or '(not a valid host name)'}: {entry}")
         style = FooterStyle(charset="utf-8", style_nonce=None, inline_style=True, xhtml=False)
-        html = snippet_html(site, settings, normal or args.host, style)
+        html = markup(site, settings, normal or args.host, style)
         print("snippet:" if html else "snippet: (nothing is inserted)")
         if html:
             print(html)

@@ -24,7 +24,7 @@ from icp_footer.render import (
     style_policy,
 )
 
-__all__ = ["Plan", "Policy", "Target", "edit_headers"]
+__all__ = ["Plan", "Policy", "Target", "edit_headers", "markup"]
 
 log = logging.getLogger("icp_footer")
 
@@ -175,25 +175,29 @@ class Policy:
             charset=charset, style_nonce=nonce, inline_style=inline, xhtml=plan.xhtml
         )
         site = target.site
-        settings = self.settings
-        if site is None:
-            html = banner_html(target.host, style=style)
-            patterns: tuple[bytes, ...] = ()
-        else:
-            html = footer_html(
-                site.icp,
-                site.psb,
-                owner=settings.owner,
-                icp_url=settings.icp_url,
-                psb_url=settings.psb_url,
-                style=style,
-            )
-            patterns = tuple(already_shown_patterns(site.icp, charset)) if site.icp else ()
+        html = markup(site, self.settings, target.host, style)
+        patterns = tuple(already_shown_patterns(site.icp, charset)) if site and site.icp else ()
         made = (encode(html, charset), patterns)
         self._snippets[key] = made
         if len(self._snippets) > _CACHE_SIZE:
             self._snippets.popitem(last=False)
         return made
+
+
+def markup(site: Site | None, settings: Settings, host: str, style: FooterStyle) -> str:
+    """The HTML a home page on ``host`` gets: the footer, the banner, or nothing ("")."""
+    if site is None:
+        return banner_html(host, style=style) if settings.missing == "banner" else ""
+    if site.silenced:
+        return ""
+    return footer_html(
+        site.icp,
+        site.psb,
+        owner=settings.owner,
+        icp_url=settings.icp_url,
+        psb_url=settings.psb_url,
+        style=style,
+    )
 
 
 def edit_headers(headers: Sequence[tuple[str, str]], length: int | None) -> list[tuple[str, str]]:
