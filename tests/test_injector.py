@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+import icp_footer.injector as injector_module
 from icp_footer.injector import Injector, Placement, inject
 
 with warnings.catch_warnings():
@@ -166,6 +167,8 @@ def fragments(draw: st.DrawFn, depth: int = 0) -> str:
     # Unclosed footers are generated; other sectioning elements are closed, because one left
     # open and closed by an ancestor's end tag is a documented limit (see the README).
     close = draw(st.booleans()) or name != "footer"
+    if close and children.endswith("</"):
+        children += ">"  # "</" + "</article>" would be one bogus comment, leaving it open
     return f"<{case_variant(draw, name)}{draw(attributes())}>{children}" + (
         f"</{name}>" if close else ""
     )
@@ -281,6 +284,7 @@ def check_dom_lexbor(document: bytes, out: bytes, injector: Injector) -> None:
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents())
+@example(b"<div><article>a</></article></div><footer>")
 @example(b"<p><template><footer>t</footer></body></template></p>")
 @example(b"<div></<template><footer>t</footer></body></template></div><footer>")
 @example(b"<svg><![CDATA[</body>]]></svg><footer>f</footer></body>")
@@ -474,3 +478,22 @@ def test_memory_is_bounded_while_streaming_a_big_page() -> None:
 def test_rejects_a_nonpositive_limit() -> None:
     with pytest.raises(ValueError, match="lookbehind_limit"):
         Injector(SNIPPET, lookbehind_limit=0)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["=", '"', "'", ">", " ", "a", "<", "x" * 300, "=\"" + "y" * 300]),
+        max_size=14,
+    ).map(lambda parts: "".join(parts).encode()),
+    st.integers(0, 40),
+    st.integers(0, 2000),
+)
+def test_violation_search_reads_long_values_like_the_plain_regex(
+    text: bytes, pos: int, limit: int
+) -> None:
+    """The find-based reading of long quoted values finds exactly what the regex finds."""
+    limit = min(limit, len(text))
+    expected = injector_module._GT_IN_VALUE.search(text, pos, limit)
+    found = injector_module._search_violation(text, pos, limit)
+    assert found == (expected.start() if expected else None)

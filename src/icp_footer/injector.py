@@ -117,6 +117,12 @@ _NEEDLE = re.compile(
 _ANY_TAG = re.compile(rb"<(?:!--|([a-z][^\t\n\f\r />]*+)|/([a-z][^\t\n\f\r />]*+))")
 # A quoted attribute value holding ">": the one case where a tag does not end at its first ">".
 _GT_IN_VALUE = re.compile(rb"=[\t\n\f\r ]*+(?:\"[^\">]*+>|'[^'>]*+>)")
+# The same search, handing values longer than 256 bytes to bytes.find: the engine walks a
+# value byte by byte, and base64 images make values of many kilobytes. A match ends with ">"
+# (the value holds it) or with the value's 257th byte; group 1 is set for a double quote.
+_GT_OR_LONG_VALUE = re.compile(
+    rb"=[\t\n\f\r ]*+(?:(\")[^\">]{0,256}+[^\"]|'[^'>]{0,256}+[^'])"
+)
 _OPENER = re.compile(rb"<[a-z!?/]")
 _TAG_NAME = re.compile(rb"</?([a-z][^\t\n\f\r />]*+)")
 _NEEDLE_NAMES = frozenset(_START_NEEDLES + _END_NEEDLES)
@@ -233,6 +239,7 @@ class Injector:
         self._note = ""
         self._e = 0
         self._found: dict[re.Pattern[bytes], tuple[int, re.Match[bytes] | None]] = {}
+        self._gt: tuple[int, int, int | None] | None = None
 
     # -- public API ------------------------------------------------------------------------
 
@@ -371,6 +378,7 @@ class Injector:
         low = b""  # the ASCII-lowercased buffer, made when a markup mode first needs it
         end = len(buf)
         self._found = {}
+        self._gt = None
         while True:
             mode = self._mode
             if mode == _DONE:
@@ -510,20 +518,23 @@ class Injector:
         unfinished construct to carry (``len(buf)`` when there is none).
         """
         end = len(buf)
-        gt = self._next(_GT_IN_VALUE, low, pos)
+        gt_from = pos  # violations before this were text or bogus comments
         while True:
             needle = self._next(_ANY_TAG if self._site_footer_open else _NEEDLE, low, pos)
-            if gt is not None and (needle is None or gt.start() < needle.start()):
+            # Only a value opened before the needle matters, and it ends by the needle's first
+            # ">" at the latest; the search stops there rather than run on through a script.
+            limit = end if needle is None else low.find(b">", needle.start()) + 1 or end
+            gt = self._violation(low, max(pos, gt_from), limit)
+            if gt is not None and (needle is None or gt < needle.start()):
                 # A quoted value may hold ">": tokenize the tag it belongs to exactly.
-                opener = _tag_start(low, pos, gt.start())
+                opener = _tag_start(low, pos, gt)
                 if opener is None or not _is_tag_opener(low, opener):
-                    gt = self._next(_GT_IN_VALUE, low, gt.start() + 1)  # text or bogus comment
+                    gt_from = gt + 1  # text or bogus comment
                     continue
                 tag = _TAG.match(low, opener)
                 if tag is None:
                     return pos, opener
                 pos = tag.end()
-                gt = self._next(_GT_IN_VALUE, low, pos)
                 continue
             if needle is None:
                 return pos, _unfinished(low, pos)
@@ -538,8 +549,6 @@ class Injector:
                 if close < 0:
                     return pos, opener
                 pos = close
-                if gt is not None and gt.start() < pos:
-                    gt = self._next(_GT_IN_VALUE, low, pos)
                 continue
             start_name, end_name = needle.group(1), needle.group(2)
             if start_name is None and end_name is None:  # "<!--"
@@ -564,8 +573,21 @@ class Injector:
             pos = tag.end()
             if changed:
                 return pos, None
-            if gt is not None and gt.start() < pos:
-                gt = self._next(_GT_IN_VALUE, low, pos)
+
+    def _violation(self, low: bytes, pos: int, limit: int) -> int | None:
+        """Where the first quoted value holding ">" that starts in ``low[pos:limit]`` starts.
+
+        Like :meth:`_next`, it remembers the answer for this buffer. A remembered answer
+        beyond ``limit`` may be returned: it is a real match, and callers only act on one
+        that starts before their needle.
+        """
+        if self._gt is not None:
+            start, stop, found = self._gt
+            if start <= pos and (found >= pos if found is not None else limit <= stop):
+                return found
+        found = _search_violation(low, pos, limit)
+        self._gt = (pos, limit, found)
+        return found
 
     def _start_tag(
         self, name: bytes, tag: re.Match[bytes], buf: bytes, base: int, out: list[bytes]
@@ -768,6 +790,21 @@ class Injector:
             if self._note:
                 reason = f"{reason} ({self._note})"
             self._decide(out, offset, placement, reason, closer)
+
+
+def _search_violation(low: bytes, pos: int, limit: int) -> int | None:
+    """``_GT_IN_VALUE.search(low, pos, limit).start()``, reading long values with find."""
+    while True:
+        m = _GT_OR_LONG_VALUE.search(low, pos, limit)
+        if m is None:
+            return None
+        value = m.end()
+        if low[value - 1] == 0x3E:  # ">" within the value's first 257 bytes
+            return m.start()
+        close = low.find(b"'" if m.start(1) < 0 else b'"', value, limit)
+        if low.find(b">", value, limit if close < 0 else close) >= 0:
+            return m.start()
+        pos = m.start() + 1
 
 
 def _tag_start(low: bytes, lo: int, at: int) -> int | None:
