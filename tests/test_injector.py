@@ -483,7 +483,7 @@ def test_rejects_a_nonpositive_limit() -> None:
 @settings(max_examples=500, deadline=None)
 @given(
     st.lists(
-        st.sampled_from(["=", '"', "'", ">", " ", "a", "<", "x" * 300, "=\"" + "y" * 300]),
+        st.sampled_from(["=", '"', "'", ">", " ", "a", "<", "x" * 300, '="' + "y" * 300]),
         max_size=14,
     ).map(lambda parts: "".join(parts).encode()),
     st.integers(0, 40),

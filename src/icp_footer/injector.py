@@ -101,7 +101,7 @@ def _alternation(words: Iterable[bytes]) -> bytes:
             parts.append(re.escape(head))
             continue
         inner = _alternation(rest)
-        if len(rest) > 1 and len({t[:1] for t in rest}) > 1 or b"" in tails:
+        if len({t[:1] for t in rest}) > 1 or b"" in tails:
             inner = b"(?:" + inner + b")"
         parts.append(re.escape(head) + inner + (b"?" if b"" in tails else b""))
     return b"|".join(parts)
@@ -109,8 +109,15 @@ def _alternation(words: Iterable[bytes]) -> bytes:
 
 # Everything below matches the ASCII-lowercased buffer (bytes.lower() keeps every offset).
 _NEEDLE = re.compile(
-    rb"<(?:!--|(" + _alternation(_START_NEEDLES) + rb")" + _DELIM
-    + rb"|/(" + _alternation(_END_NEEDLES) + rb")" + _DELIM + rb")"
+    rb"<(?:!--|("
+    + _alternation(_START_NEEDLES)
+    + rb")"
+    + _DELIM
+    + rb"|/("
+    + _alternation(_END_NEEDLES)
+    + rb")"
+    + _DELIM
+    + rb")"
 )
 # While the site footer is open every tag matters (it is small): its inner elements decide
 # when an end tag like </div> closes the footer from outside.
@@ -120,9 +127,7 @@ _GT_IN_VALUE = re.compile(rb"=[\t\n\f\r ]*+(?:\"[^\">]*+>|'[^'>]*+>)")
 # The same search, handing values longer than 256 bytes to bytes.find: the engine walks a
 # value byte by byte, and base64 images make values of many kilobytes. A match ends with ">"
 # (the value holds it) or with the value's 257th byte; group 1 is set for a double quote.
-_GT_OR_LONG_VALUE = re.compile(
-    rb"=[\t\n\f\r ]*+(?:(\")[^\">]{0,256}+[^\"]|'[^'>]{0,256}+[^'])"
-)
+_GT_OR_LONG_VALUE = re.compile(rb"=[\t\n\f\r ]*+(?:(\")[^\">]{0,256}+[^\"]|'[^'>]{0,256}+[^'])")
 _OPENER = re.compile(rb"<[a-z!?/]")
 _TAG_NAME = re.compile(rb"</?([a-z][^\t\n\f\r />]*+)")
 _NEEDLE_NAMES = frozenset(_START_NEEDLES + _END_NEEDLES)
