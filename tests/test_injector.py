@@ -374,6 +374,33 @@ def test_already_shown_split_across_chunks() -> None:
         assert injector.result.placement is Placement.NOT_INSERTED
 
 
+SHOWN_VARIANTS = [b"ICP-12-x", b"ICP-12 x", b"ICP-1", b"ab"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["<p>", "</p>", "ICP-", "ICP-1", "ICP-12", " x", "-x", "a", "b", "ICP"]),
+        max_size=12,
+    ),
+    st.sampled_from([SHOWN_VARIANTS[:2], SHOWN_VARIANTS[:3], SHOWN_VARIANTS]),
+    st.lists(st.integers(1, 9), min_size=1, max_size=4),
+)
+@example(["ICP-12", "a", "ICP-12", " x"], SHOWN_VARIANTS[:2], [100])
+@example(["ICP-12", "a", "ICP-12", " x"], SHOWN_VARIANTS[:2], [7])
+def test_already_shown_finds_any_variant_however_the_body_is_split(
+    parts: list[str], patterns: list[bytes], sizes: list[int]
+) -> None:
+    """One search for the variants' common prefix finds exactly what a search per variant does."""
+    document = "".join(parts).encode() + b"</body>"
+    offset = len(document) - len(b"</body>")
+    hits = [at for p in patterns if 0 <= (at := document.find(p)) < offset]
+    out, injector = stream(document, sizes, already_shown=patterns)
+    assert injector.result is not None
+    assert (injector.result.placement is Placement.NOT_INSERTED) == bool(hits)
+    assert out == (document if hits else document[:offset] + SNIPPET + document[offset:])
+
+
 def test_footer_lookbehind_cap_falls_back_to_body_end() -> None:
     script = b"<script>" + b"x" * 5000 + b"</script>"
     document = b"<body><footer>f</footer>" + script + b"</body>"

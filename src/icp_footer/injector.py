@@ -220,6 +220,10 @@ class Injector:
         self._snippet = bytes(snippet)
         self._patterns = tuple(p for p in already_shown if p)
         self._overlap = max((len(p) for p in self._patterns), default=1) - 1
+        # The variants of one number share a prefix (such as "京ICP备"): one search for it
+        # stands in for a search per variant. Without a telling one, each is searched.
+        key = _common_prefix(self._patterns)
+        self._keys = (key,) if len(key) >= 3 else self._patterns
         self._limit = lookbehind_limit
         self.result: InjectionResult | None = None
         """Set once the injector has decided (at the latest in :meth:`finish`)."""
@@ -296,12 +300,15 @@ class Injector:
             return
         if self._patterns and self._shown_at is None:
             window = self._shown_tail + data
-            for pattern in self._patterns:
-                at = window.find(pattern)
-                if at >= 0:
-                    found = start - len(self._shown_tail) + at
-                    if self._shown_at is None or found < self._shown_at:
-                        self._shown_at = found
+            for key in self._keys:
+                at = window.find(key)
+                while at >= 0:
+                    if any(window.startswith(pattern, at) for pattern in self._patterns):
+                        found = start - len(self._shown_tail) + at
+                        if self._shown_at is None or found < self._shown_at:
+                            self._shown_at = found
+                        break
+                    at = window.find(key, at + 1)
             self._shown_tail = window[-self._overlap :] if self._overlap else b""
         if self._candidate is None:
             out.append(data)
@@ -795,6 +802,17 @@ class Injector:
             if self._note:
                 reason = f"{reason} ({self._note})"
             self._decide(out, offset, placement, reason, closer)
+
+
+def _common_prefix(patterns: tuple[bytes, ...]) -> bytes:
+    """The longest prefix all ``patterns`` share."""
+    if not patterns:
+        return b""
+    first, last = min(patterns), max(patterns)
+    n = 0
+    while n < len(first) and first[n] == last[n]:
+        n += 1
+    return first[:n]
 
 
 def _search_violation(low: bytes, pos: int, limit: int) -> int | None:
