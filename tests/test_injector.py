@@ -445,6 +445,22 @@ def test_a_long_value_beyond_the_streaming_threshold(size: int) -> None:
     assert injector.result.placement is Placement.END_OF_DOCUMENT
 
 
+def test_a_large_body_fed_whole_reads_like_a_stream() -> None:
+    """A body of several 64 KB slices in one feed: constructs straddle every slice edge."""
+    block = (
+        b'<section><p title="a>b">x</p><svg><path d="M0"/></svg></section>'
+        b"<!-- </body> --><script>var s = '</body>' + \"<footer>\";</script>"
+        b'<img src="data:,' + b"Q" * 5000 + b'">'
+    )
+    document = b"<body>" + block * 60 + b"<footer>f</footer>" + block + b"</body>"
+    assert len(document) > 4 * 65536
+    offset = document.index(b"</footer>")
+    expected = document[:offset] + SNIPPET + document[offset:]
+    injector = Injector(SNIPPET)
+    assert injector.feed(document) + injector.finish() == expected
+    assert stream(document, [4093])[0] == expected
+
+
 def test_text_is_emitted_at_once() -> None:
     injector = Injector(SNIPPET)
     assert injector.feed(b"<html><body><p>hello ") == b"<html><body><p>hello "

@@ -193,6 +193,8 @@ _DATA, _COMMENT, _RAW, _SCRIPT, _CDATA, _FOREIGN, _VALUE, _TAG_REST, _DONE = ran
 _LONG_TAG = 8192
 # Bytes of already-emitted input kept so a terminator split across chunks is still seen.
 _CONTEXT = 16
+# Larger chunks are scanned in slices of this size.
+_SLICE = 1 << 16
 
 
 class Injector:
@@ -259,6 +261,12 @@ class Injector:
         if self._mode == _DONE and not self._buf:
             self._consumed += len(chunk)
             return bytes(chunk)
+        if len(chunk) > _SLICE:
+            # Scanning works on a lowercased copy of what it reads; slices keep that copy
+            # small when a large body arrives in one piece and is mostly script or text.
+            return b"".join(
+                [self.feed(chunk[i : i + _SLICE]) for i in range(0, len(chunk), _SLICE)]
+            )
         chunk = bytes(chunk)
         unsent = self._unsent()
         try:
