@@ -541,10 +541,7 @@ class Injector:
         gt_from = pos  # violations before this were text or bogus comments
         while True:
             needle = self._next(_ANY_TAG if self._site_footer_open else _NEEDLE, low, pos)
-            # Only a value opened before the needle matters, and it ends by the needle's first
-            # ">" at the latest; the search stops there rather than run on through a script.
-            limit = end if needle is None else low.find(b">", needle.start()) + 1 or end
-            gt = self._violation(low, max(pos, gt_from), limit)
+            gt = self._violation(low, max(pos, gt_from), end)
             if gt is not None and (needle is None or gt < needle.start()):
                 # A quoted value may hold ">": tokenize the tag it belongs to exactly.
                 opener = _tag_start(low, pos, gt)
