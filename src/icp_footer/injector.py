@@ -680,7 +680,11 @@ class Injector:
     def _scan_foreign(
         self, buf: bytes, low: bytes, pos: int, base: int, out: list[bytes]
     ) -> tuple[int, int | None]:
-        """Scan SVG/MathML content tag by tag (it is small); same contract as _scan_data."""
+        """Scan SVG/MathML content; same contract as _scan_data.
+
+        Runs of tags that change nothing are skipped in one match; the rest is read tag by
+        tag.
+        """
         end = len(low)
         while True:
             if not self._integration:
