@@ -250,7 +250,7 @@ class Injector:
         self._note = ""
         self._e = 0
         self._found: dict[re.Pattern[bytes], tuple[int, re.Match[bytes] | None]] = {}
-        self._gt: tuple[int, int, int | None] | None = None
+        self._gt: tuple[int, int | None] | None = None
 
     # -- public API ------------------------------------------------------------------------
 
@@ -541,7 +541,7 @@ class Injector:
         gt_from = pos  # violations before this were text or bogus comments
         while True:
             needle = self._next(_ANY_TAG if self._site_footer_open else _NEEDLE, low, pos)
-            gt = self._violation(low, max(pos, gt_from), end)
+            gt = self._violation(low, max(pos, gt_from))
             if gt is not None and (needle is None or gt < needle.start()):
                 # A quoted value may hold ">": tokenize the tag it belongs to exactly.
                 opener = _tag_start(low, pos, gt)
@@ -591,19 +591,17 @@ class Injector:
             if changed:
                 return pos, None
 
-    def _violation(self, low: bytes, pos: int, limit: int) -> int | None:
-        """Where the first quoted value holding ">" that starts in ``low[pos:limit]`` starts.
+    def _violation(self, low: bytes, pos: int) -> int | None:
+        """Where the first quoted value holding ">" at or after ``pos`` starts, if any.
 
-        Like :meth:`_next`, it remembers the answer for this buffer. A remembered answer
-        beyond ``limit`` may be returned: it is a real match, and callers only act on one
-        that starts before their needle.
+        Like :meth:`_next`, it remembers the answer for this buffer.
         """
         if self._gt is not None:
-            start, stop, found = self._gt
-            if start <= pos and (found >= pos if found is not None else limit <= stop):
+            start, found = self._gt
+            if start <= pos and (found is None or found >= pos):
                 return found
-        found = _search_violation(low, pos, limit)
-        self._gt = (pos, limit, found)
+        found = _search_violation(low, pos, len(low))
+        self._gt = (pos, found)
         return found
 
     def _start_tag(
