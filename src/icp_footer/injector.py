@@ -284,6 +284,20 @@ class Injector:
         except Exception:
             return self._fail(unsent)
 
+    def abandon(self, reason: str = "the body ended early") -> bytes:
+        """The body will not end properly (a truncated stream): insert nothing.
+
+        Returns every input byte not yet returned, unchanged; later :meth:`feed` calls pass
+        their chunks through and :meth:`finish` returns nothing.
+        """
+        unsent = b"" if self._failed else self._unsent()
+        self._failed = True
+        self._held = bytearray()
+        self._buf = b""
+        if self.result is None:  # an insertion already made stays reported
+            self.result = InjectionResult(Placement.NOT_INSERTED, None, b"", reason)
+        return unsent
+
     # -- failure ---------------------------------------------------------------------------
 
     def _unsent(self) -> bytes:
