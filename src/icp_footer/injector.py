@@ -76,13 +76,19 @@ _RAWTEXT = (
     b"title",
 )
 _SECTIONING = (b"article", b"aside", b"main", b"nav", b"section", b"footer")
+# Elements whose content a visitor does not see (a closed <details>, a <select>'s options,
+# an <object>'s fallback...): the number must never be inserted inside one.
+_HIDERS = (
+    b"select", b"datalist", b"object", b"video", b"audio", b"canvas", b"details", b"dialog",
+)  # fmt: skip
 
 _START_NEEDLES = (
     *(b"script", b"plaintext", b"template", b"svg", b"math"),
     *_RAWTEXT,
     *_SECTIONING,
+    *_HIDERS,
 )
-_END_NEEDLES = (b"template", *_SECTIONING, b"body", b"html")
+_END_NEEDLES = (b"template", *_SECTIONING, *_HIDERS, b"body", b"html")
 
 
 def _alternation(words: Iterable[bytes]) -> bytes:
@@ -131,6 +137,8 @@ _GT_OR_LONG_VALUE = re.compile(rb"=[\t\n\f\r ]*+(?:(\")[^\">]{0,256}+[^\"]|'[^'>
 _OPENER = re.compile(rb"<[a-z!?/]")
 _TAG_NAME = re.compile(rb"</?([a-z][^\t\n\f\r />]*+)")
 _NEEDLE_NAMES = frozenset(_START_NEEDLES + _END_NEEDLES)
+_SECTIONING_NAMES = frozenset(_SECTIONING)
+_HIDER_NAMES = frozenset(_HIDERS)
 # Attributes as the tokenizer reads them. Once "=" follows a name the value must match in
 # full (a quote there always opens a quoted value), so an unterminated value fails the match.
 _ATTRS = (
@@ -173,6 +181,8 @@ _INTEGRATION_POINTS = frozenset(b"foreignobject desc title mi mo mn ms mtext".sp
 _FOREIGN_EXIT_END = frozenset(
     b"body html footer article aside main nav section template p br".split()
 )
+# Foreign-content tags that change something, and so are never streamed when long.
+_FOREIGN_KEEP = _BREAKOUT | _INTEGRATION_POINTS | _FOREIGN_EXIT_END | {b"svg", b"math"}
 # A run of text and tags that change nothing in foreign content (outside integration points):
 # SVG icons are read in one match instead of tag by tag.
 _FOREIGN_SKIP = re.compile(
@@ -195,6 +205,11 @@ _LONG_TAG = 8192
 _CONTEXT = 16
 # Larger chunks are scanned in slices of this size.
 _SLICE = 1 << 16
+# Open elements tracked at most; deeper nesting stops the site-footer tracking.
+_MAX_DEPTH = 512
+# A carried unfinished construct longer than this is scanned again only once the carried
+# bytes have doubled, so a huge tag arriving in small chunks costs linear time.
+_RESCAN_MIN = 4096
 
 
 class Injector:
@@ -240,16 +255,34 @@ class Injector:
         self._template_depth = 0
         self._foreign_depth = 0
         self._integration = b""  # the integration point we are inside, if any
-        self._sections: list[bytes] = []  # open sectioning/footer elements, outermost first
+        # Open elements that matter, outermost first: sectioning elements and hiders, and,
+        # inside the site footer or a hider, every element (see _tracks_all).
+        self._open: list[bytes] = []
+        self._counts: dict[bytes, int] = {}  # how often each name is in _open
+        self._sectioning = 0  # sectioning elements in _open
+        self._hiding = 0  # hiders in _open
+        self._untracked = False  # nesting went past _MAX_DEPTH: elements are not tracked
         self._site_footer_open = False
-        self._candidate: int | None = None  # offset of the last site footer's "</footer"
-        self._held = bytearray()  # output held back after the site footer closed
+        self._body_ended = False  # a real </body> or </html> was seen
+        self._body_end: tuple[int, bytes] | None = None  # its offset, and the closer there
+        # Where the snippet goes if nothing better comes: a site footer's "</footer" or the
+        # first "</body>"; what follows it is held until the end, within the look-behind.
+        self._candidate: int | None = None
+        self._candidate_placement = Placement.FOOTER
+        self._candidate_closer = b""
+        self._held: list[bytes] = []  # output held back after the candidate
+        self._held_size = 0
+        self._pending: list[bytes] = []  # chunks waiting for a rescan of a long carried construct
+        self._pending_size = 0
+        self._rescan_at = 0  # rescan once the carried bytes reach this size
+        self._finishing = False
+        self._long_tag = b""  # a streamed start tag that matters, acted on at its end
         self._shown_at: int | None = None
         self._shown_tail = b""
         self._failed = False
         self._note = ""
         self._e = 0
-        self._found: dict[re.Pattern[bytes], tuple[int, re.Match[bytes] | None]] = {}
+        self._found: dict[int, tuple[int, re.Match[bytes] | None]] = {}  # by id(pattern)
         self._gt: tuple[int, int | None] | None = None
 
     # -- public API ------------------------------------------------------------------------
@@ -261,6 +294,15 @@ class Injector:
         if self._mode == _DONE and not self._buf:
             self._consumed += len(chunk)
             return bytes(chunk)
+        if self._rescan_at and not self._finishing:
+            # A long unfinished construct is carried: scanning it again for every small
+            # chunk would cost quadratic time, so wait until the carried bytes have doubled.
+            self._pending.append(bytes(chunk))
+            self._pending_size += len(chunk)
+            if len(self._buf) + self._pending_size < self._rescan_at:
+                return b""
+            chunk = b"".join(self._pending)
+            self._pending, self._pending_size, self._rescan_at = [], 0, 0
         if len(chunk) > _SLICE:
             # Scanning works on a lowercased copy of what it reads; slices keep that copy
             # small when a large body arrives in one piece and is mostly script or text.
@@ -268,21 +310,27 @@ class Injector:
                 [self.feed(chunk[i : i + _SLICE]) for i in range(0, len(chunk), _SLICE)]
             )
         chunk = bytes(chunk)
-        unsent = self._unsent()
+        before = self._snapshot()
         try:
             return self._feed(chunk)
         except Exception:
-            return self._fail(unsent + chunk)
+            return self._fail(before + (chunk,))
 
     def finish(self) -> bytes:
         """Signal the end of the body; return what remains, including the insertion."""
         if self._failed:
             return b""
-        unsent = self._unsent()
+        self._finishing = True
+        pending = b"".join(self._pending)
+        self._pending, self._pending_size, self._rescan_at = [], 0, 0
+        out = self.feed(pending) if pending else b""
+        if self._failed:
+            return out
+        before = self._snapshot()
         try:
-            return self._finish()
+            return out + self._finish()
         except Exception:
-            return self._fail(unsent)
+            return out + self._fail(before)
 
     def abandon(self, reason: str = "the body ended early") -> bytes:
         """The body will not end properly (a truncated stream): insert nothing.
@@ -290,29 +338,30 @@ class Injector:
         Returns every input byte not yet returned, unchanged; later :meth:`feed` calls pass
         their chunks through and :meth:`finish` returns nothing.
         """
-        unsent = b"" if self._failed else self._unsent()
+        unsent = b"" if self._failed else b"".join(self._snapshot())
         self._failed = True
-        self._held = bytearray()
-        self._buf = b""
+        self._held, self._buf, self._pending = [], b"", []
         if self.result is None:  # an insertion already made stays reported
             self.result = InjectionResult(Placement.NOT_INSERTED, None, b"", reason)
         return unsent
 
     # -- failure ---------------------------------------------------------------------------
 
-    def _unsent(self) -> bytes:
-        """Input bytes received but not yet returned (held look-behind, unfinished tag)."""
-        return bytes(self._held) + self._buf[self._buf_emitted :]
+    def _snapshot(self) -> tuple[bytes, ...]:
+        """Input bytes received but not yet returned (held look-behind, unfinished tag).
 
-    def _fail(self, unsent: bytes) -> bytes:
+        Cheap: the pieces are immutable, and scanning only ever replaces the lists.
+        """
+        return (*self._held, self._buf[self._buf_emitted :], *self._pending)
+
+    def _fail(self, unsent: tuple[bytes, ...]) -> bytes:
         # The caller has had every input byte before ``unsent``: returning it, and every
         # later chunk untouched, keeps the output equal to the input.
         log.exception("icp-footer: rewriting failed; passing the body through unchanged")
         self._failed = True
         self.result = InjectionResult(Placement.NOT_INSERTED, None, b"", "internal error")
-        self._held = bytearray()
-        self._buf = b""
-        return unsent
+        self._held, self._buf, self._pending = [], b"", []
+        return b"".join(unsent)
 
     # -- output ----------------------------------------------------------------------------
 
@@ -332,26 +381,62 @@ class Injector:
                         break
                     at = window.find(key, at + 1)
             self._shown_tail = window[-self._overlap :] if self._overlap else b""
-        if self._candidate is None:
+        self._hold(out, data)
+
+    def _hold(self, out: list[bytes], data: bytes) -> None:
+        """Hold ``data`` back after a candidate, within the look-behind; else send it."""
+        if self._candidate is None or self.result is not None:
             out.append(data)
             return
-        self._held += data
-        if len(self._held) > self._limit:
-            self._note = "the site footer was too far from </body> (look-behind limit)"
-            log.info("icp-footer: %s; inserting before </body> instead", self._note)
-            self._candidate = None
-            self._release_held(out)
+        self._held.append(data)
+        self._held_size += len(data)
+        if self._held_size <= self._limit:
+            return
+        if self._candidate_placement is not Placement.FOOTER:
+            # Nothing after </body> can move the insertion far: it goes there now.
+            self._decide_at_candidate(out)
+            return
+        self._note = "the site footer was too far from </body> (look-behind limit)"
+        log.info("icp-footer: %s; inserting before </body> instead", self._note)
+        held, candidate = b"".join(self._held), self._candidate
+        self._candidate = None
+        self._held, self._held_size = [], 0
+        if self._body_end is None:
+            out.append(held)
+            return
+        # </body> was already seen: send what comes before it, hold the rest there.
+        offset, closer = self._body_end
+        out.append(held[: offset - candidate])
+        self._set_candidate(offset, Placement.BEFORE_BODY_END, closer)
+        self._hold(out, held[offset - candidate :])
 
     def _release_held(self, out: list[bytes]) -> None:
-        # A new bytearray, never a clear(): _unsent() may still refer to the old one.
+        # A new list, never a clear(): a snapshot taken for _fail may still refer to it.
         if self._held:
-            out.append(bytes(self._held))
-            self._held = bytearray()
+            out.extend(self._held)
+            self._held, self._held_size = [], 0
+
+    def _set_candidate(self, offset: int, placement: Placement, closer: bytes) -> None:
+        self._candidate = offset
+        self._candidate_placement = placement
+        self._candidate_closer = closer
+
+    def _decide_at_candidate(self, out: list[bytes]) -> None:
+        assert self._candidate is not None
+        if self._candidate_placement is Placement.FOOTER:
+            reason = "as the last child of the site footer"
+        else:
+            reason = "before </body>" + (f" ({self._note})" if self._note else "")
+        self._decide(
+            out, self._candidate, self._candidate_placement, reason, self._candidate_closer
+        )
 
     def _decide(
         self, out: list[bytes], offset: int, placement: Placement, reason: str, closer: bytes = b""
     ) -> None:
         """Insert at ``offset`` (the candidate, or the current position) and stop scanning."""
+        if self.result is not None:  # decided already (the look-behind ran out)
+            return
         at_candidate = self._candidate is not None and offset == self._candidate
         if self._shown_at is not None and self._shown_at < offset:
             self.result = InjectionResult(
@@ -394,12 +479,17 @@ class Injector:
             self._note = "an unfinished tag longer than the look-behind limit"
             log.warning("icp-footer: %s; passing the rest through", self._note)
             self._flush(out, buf, base, len(buf))
+            if self._candidate is not None and not self._site_footer_open:
+                self._decide_at_candidate(out)  # what the construct holds cannot move it
             self._release_held(out)
             self._candidate = None
             self._buf = b""
             self._buf_emitted = 0
             self._mode = _DONE
-            self.result = InjectionResult(Placement.NOT_INSERTED, None, b"", self._note)
+            if self.result is None:
+                self.result = InjectionResult(Placement.NOT_INSERTED, None, b"", self._note)
+        elif len(self._buf) > _RESCAN_MIN and self._mode in (_DATA, _FOREIGN, _TAG_REST):
+            self._rescan_at = min(2 * len(self._buf), self._limit + 1)
         return b"".join(out)
 
     def _scan(self, buf: bytes, base: int, out: list[bytes]) -> int:
@@ -414,6 +504,8 @@ class Injector:
         self._found = {}
         self._gt = None
         while True:
+            if self.result is not None:
+                self._mode = _DONE
             mode = self._mode
             if mode == _DONE:
                 self._flush(out, buf, base, end)
@@ -435,6 +527,10 @@ class Injector:
                 if tag is not None:
                     self._mode = self._markup_mode()
                     pos = tag.end()
+                    if self._long_tag:  # a start tag that matters ends here: act on it now
+                        self._flush(out, buf, base, pos)
+                        name, self._long_tag = self._long_tag, b""
+                        self._start_tag(name, None, bool(tag.group(1)), buf, base, out)
                     continue
                 self._flush(out, buf, base, end)  # the tag is ordinary: its bytes can go
                 if self._enter_long_value(buf, pos, _ATTRS_RE):
@@ -455,22 +551,37 @@ class Injector:
             pos = found
 
     def _enter_long_value(self, low: bytes, start: int, head: re.Pattern[bytes]) -> bool:
-        """Does an unfinished ordinary tag stop inside a quoted value? Then stream it on.
+        """Does an unfinished tag stop inside a quoted value? Then stream it on.
 
         ``head`` matches the complete part of the tag from ``start``; what is left must be
-        an attribute whose quoted value is still open.
+        an attribute whose quoted value is still open. A start tag that matters is acted on
+        when it ends; tags that may move the insertion point to their start are never
+        streamed (end tags that matter, ``<plaintext>``, foreign content's exits).
         """
         if head is _TAG_HEAD_RE:
             name = _TAG_NAME.match(low, start)
-            if name is None or name.group(1) in _NEEDLE_NAMES:
+            if name is None:
                 return False
-            if self._site_footer_open and name.group(1) not in _VOID:
-                return False
+            tag, end_tag = name.group(1), low[start + 1] == 0x2F
+            if self._mode == _FOREIGN:
+                if self._integration or tag in _FOREIGN_KEEP:
+                    return False
+                self._long_tag = b""
+            elif end_tag:
+                if tag in _NEEDLE_NAMES or self._tracks_all():
+                    return False
+                self._long_tag = b""
+            else:
+                if tag == b"plaintext":
+                    return False
+                self._long_tag = tag if tag in _NEEDLE_NAMES or self._tracks_all() else b""
         complete = head.match(low, start)
         if complete is None:
             return False
         value = _OPEN_VALUE.match(low, complete.end())
         if value is None or low.find(value.group(1), value.end()) >= 0:
+            if head is _TAG_HEAD_RE:
+                self._long_tag = b""
             return False
         self._mode = _VALUE
         self._quote = value.group(1)
@@ -482,13 +593,13 @@ class Injector:
         The scanner asks again from later positions; while the match found before is still
         ahead (or there was none), it is the answer, and the buffer is not searched again.
         """
-        found = self._found.get(pattern)
+        found = self._found.get(id(pattern))  # a pattern hashes its whole source
         if found is not None:
             start, match = found
             if start <= pos and (match is None or match.start() >= pos):
                 return match
         match = pattern.search(low, pos)
-        self._found[pattern] = (pos, match)
+        self._found[id(pattern)] = (pos, match)
         return match
 
     def _markup_mode(self) -> int:
@@ -554,7 +665,7 @@ class Injector:
         end = len(buf)
         gt_from = pos  # violations before this were text or bogus comments
         while True:
-            needle = self._next(_ANY_TAG if self._site_footer_open else _NEEDLE, low, pos)
+            needle = self._next(_ANY_TAG if self._tracks_all() else _NEEDLE, low, pos)
             gt = self._violation(low, max(pos, gt_from))
             if gt is not None and (needle is None or gt < needle.start()):
                 # A quoted value may hold ">": tokenize the tag it belongs to exactly.
@@ -597,7 +708,7 @@ class Injector:
             if tag is None:
                 return pos, at
             if start_name is not None:
-                changed = self._start_tag(start_name, tag, buf, base, out)
+                changed = self._start_tag(start_name, at, bool(tag.group(2)), buf, base, out)
             else:
                 assert end_name is not None
                 changed = self._end_tag(end_name, at, buf, base, out)
@@ -619,9 +730,18 @@ class Injector:
         return found
 
     def _start_tag(
-        self, name: bytes, tag: re.Match[bytes], buf: bytes, base: int, out: list[bytes]
+        self,
+        name: bytes,
+        at: int | None,
+        self_closing: bool,
+        buf: bytes,
+        base: int,
+        out: list[bytes],
     ) -> bool:
-        """Act on a real start tag; True when the scanner's mode changed."""
+        """Act on a real start tag at ``buf[at]``; True when the scanner's mode changed.
+
+        ``at`` is ``None`` for a long tag acted on at its end, which is never ``<plaintext>``.
+        """
         if name == b"script":
             self._mode = _SCRIPT
             self._script_level = 0
@@ -634,14 +754,14 @@ class Injector:
             self._template_depth += 1
             return False
         if name in (b"svg", b"math"):
-            if tag.group(2):  # <svg/> is empty
+            if self_closing:  # <svg/> is empty
                 return False
             self._mode = _FOREIGN
             self._foreign_depth = 1
             return True
         if name == b"plaintext":
             # Nothing after it can ever be markup: the number goes here at the latest.
-            at = tag.start()
+            assert at is not None
             self._flush(out, buf, base, at)
             self._footer_or(
                 out,
@@ -652,14 +772,20 @@ class Injector:
             )
             self._e = at
             return True
-        if self._template_depth or name in _VOID:
+        if self._template_depth or name in _VOID or self._untracked:
             return False
-        if name == b"footer" and not self._sections:
+        if name == b"select" and self._counts.get(b"select"):
+            self._pop_from(self._last_index(b"select"))  # a <select> in a select closes it
+            return False
+        if len(self._open) >= _MAX_DEPTH:
+            self._stop_tracking(out)
+            return False
+        if name == b"footer" and not self._sectioning and not self._hiding:
             if self._candidate is not None:  # a later site footer replaces the earlier one
                 self._candidate = None
                 self._release_held(out)
             self._site_footer_open = True
-        self._sections.append(name)
+        self._push(name)
         return False
 
     def _end_tag(self, name: bytes, at: int, buf: bytes, base: int, out: list[bytes]) -> bool:
@@ -671,23 +797,98 @@ class Injector:
         if self._template_depth:
             return False
         if name in (b"body", b"html"):
-            self._flush(out, buf, base, at)
-            self._footer_or(out, base + at, Placement.BEFORE_BODY_END, "before </body>")
-            self._e = at
-            return True
-        sections = self._sections
-        if name in sections:
-            index = len(sections) - 1 - sections[::-1].index(name)
-        elif self._site_footer_open and name in _BLOCK_END:
-            index = 0  # it closes an element around the site footer, and so the footer
-        else:
+            if self._site_footer_open:  # the site footer is still open: it goes there, now
+                self._flush(out, buf, base, at)
+                self._footer_or(out, base + at, Placement.BEFORE_BODY_END, "before </body>")
+                self._e = at
+                return True
+            if not self._body_ended:
+                # The tree builder puts whatever follows into the body all the same (a CMS
+                # may write its footer after </body>): hold it until the end.
+                self._body_ended = True
+                self._flush(out, buf, base, at)  # may run the site footer's look-behind out
+                self._body_end = (base + at, self._closer(0))
+                if self._candidate is None:
+                    self._set_candidate(base + at, Placement.BEFORE_BODY_END, self._closer(0))
             return False
-        del sections[index:]
+        if self._untracked:
+            return False
+        index = self._last_index(name)
+        if index is None:
+            if not self._tracks_all() or name not in _BLOCK_END:
+                return False
+            # It closes an element around the site footer (or a hider), and so that too.
+            index = 0 if self._site_footer_open else self._first_hider(0)
         if index == 0 and self._site_footer_open:
             self._flush(out, buf, base, at)
             self._site_footer_open = False
-            self._candidate = base + at
+            self._set_candidate(base + at, Placement.FOOTER, self._closer(1))
+        self._pop_from(index)
         return False
+
+    # -- open elements ---------------------------------------------------------------------
+
+    def _tracks_all(self) -> bool:
+        """Inside the site footer or a hider, every element matters: each is tracked."""
+        return self._site_footer_open or self._hiding > 0
+
+    def _push(self, name: bytes) -> None:
+        self._open.append(name)
+        self._counts[name] = self._counts.get(name, 0) + 1
+        if name in _SECTIONING_NAMES:
+            self._sectioning += 1
+        elif name in _HIDER_NAMES:
+            self._hiding += 1
+
+    def _pop_from(self, index: int) -> None:
+        """Close ``_open[index:]``. Amortised constant: each element is popped once."""
+        for name in self._open[index:]:
+            self._counts[name] -= 1
+            if name in _SECTIONING_NAMES:
+                self._sectioning -= 1
+            elif name in _HIDER_NAMES:
+                self._hiding -= 1
+        del self._open[index:]
+
+    def _last_index(self, name: bytes) -> int | None:
+        if not self._counts.get(name):
+            return None
+        stack = self._open
+        index = len(stack) - 1
+        while stack[index] != name:
+            index -= 1
+        return index
+
+    def _first_hider(self, start: int) -> int:
+        """The index of the first hider at or after ``start`` (``len(_open)`` if none)."""
+        stack = self._open
+        if self._hiding:
+            for index in range(start, len(stack)):
+                if stack[index] in _HIDER_NAMES:
+                    return index
+        return len(stack)
+
+    def _closer(self, start: int) -> bytes:
+        """End tags that close every hider open at or after ``_open[start]``.
+
+        What is open inside a hider is closed first, innermost first, except ``p`` (a
+        stray ``</p>`` would make an empty paragraph; the snippet's ``<div>`` closes it).
+        """
+        names = self._open[self._first_hider(start) :]
+        if b"select" in names:  # "</select>" closes everything inside it
+            names = names[: names.index(b"select") + 1]
+        return b"".join(b"</" + name + b">" for name in reversed(names) if name != b"p")
+
+    def _stop_tracking(self, out: list[bytes]) -> None:
+        """Nesting went past _MAX_DEPTH: stop tracking, and so give up on the site footer."""
+        self._note = f"elements nested deeper than {_MAX_DEPTH}"
+        log.info("icp-footer: %s; inserting before </body> instead", self._note)
+        if self._candidate is not None and self._candidate_placement is Placement.FOOTER:
+            self._candidate = None
+            self._release_held(out)
+        self._untracked = True
+        self._site_footer_open = False
+        self._pop_from(0)
 
     def _scan_foreign(
         self, buf: bytes, low: bytes, pos: int, base: int, out: list[bytes]
@@ -730,7 +931,7 @@ class Injector:
                 if self._integration and nxt != 0x2F:
                     # HTML content inside <foreignObject>, <desc>, <title>, <mi>...
                     if name == b"script" or name in _RAWTEXT_END:
-                        self._start_tag(name, tag, buf, base, out)
+                        self._start_tag(name, lt, bool(tag.group(2)), buf, base, out)
                         return tag.end(), None
                     if name in (b"svg", b"math") and not tag.group(2):
                         self._foreign_depth += 1
@@ -778,19 +979,21 @@ class Injector:
             self._flush(out, buf, base, len(buf))
             return b"".join(out)
         closer = b""
+        if self._mode in (_VALUE, _TAG_REST):  # a long tag, already sent: end it
+            closer = (self._quote if self._mode == _VALUE else b"") + b">"
+            self._mode = self._markup_mode()
+            if self._long_tag:
+                name, self._long_tag = self._long_tag, b""
+                self._start_tag(name, None, False, buf, base, out)
         mode = self._mode
         if mode == _COMMENT:
-            closer = b"-->"
+            closer += b"-->"
         elif mode == _RAW:
-            closer = b"</" + self._raw_name + b">"
+            closer += b"</" + self._raw_name + b">"
         elif mode == _SCRIPT:
-            closer = (b"-->" if self._script_level else b"") + b"</script>"
+            closer += (b"-->" if self._script_level else b"") + b"</script>"
         elif mode == _CDATA:
-            closer = b"]]>"
-        elif mode == _VALUE:
-            closer = self._quote + b">"
-        elif mode == _TAG_REST:
-            closer = b">"
+            closer += b"]]>"
         at = self._e
         rest = buf[at:]
         if rest and not _is_unfinished_tag(rest):
@@ -799,6 +1002,8 @@ class Injector:
             at = len(buf)
         # Otherwise the carried bytes are an unfinished tag, which browsers drop: the
         # insertion goes before it.
+        if self._foreign_depth and self._integration in (b"title", b"desc"):
+            closer += b"</" + self._integration + b">"  # SVG text nobody sees
         closer += b"</template>" * self._template_depth
         self._flush(out, buf, base, at)
         self._footer_or(
@@ -810,19 +1015,25 @@ class Injector:
     def _footer_or(
         self, out: list[bytes], offset: int, placement: Placement, reason: str, closer: bytes = b""
     ) -> None:
-        """Decide at a point that ends the body: the site footer wins if there is one."""
+        """Decide at a point that ends the body: the site footer wins if there is one.
+
+        ``closer`` closes what is open at ``offset`` (a comment, raw text, templates); the
+        hiders open there are closed after it.
+        """
         if self._site_footer_open:
             self._decide(
-                out, offset, Placement.FOOTER, "as the last child of the site footer", closer
+                out,
+                offset,
+                Placement.FOOTER,
+                "as the last child of the site footer",
+                closer + self._closer(1),
             )
         elif self._candidate is not None:
-            self._decide(
-                out, self._candidate, Placement.FOOTER, "as the last child of the site footer"
-            )
+            self._decide_at_candidate(out)
         else:
             if self._note:
                 reason = f"{reason} ({self._note})"
-            self._decide(out, offset, placement, reason, closer)
+            self._decide(out, offset, placement, reason, closer + self._closer(0))
 
 
 def _common_prefix(patterns: tuple[bytes, ...]) -> bytes:
