@@ -9,7 +9,12 @@ from __future__ import annotations
 import asyncio
 import gzip
 import logging
+import os
+import subprocess
+import sys
+import zlib
 from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -432,3 +437,232 @@ def test_hosts() -> None:
 def test_startup_errors_name_the_variable() -> None:
     with pytest.raises(ConfigError, match="ICP_FOOTER_DOMAINS"):
         ICPFooterMiddleware(raw_app(), environ={"ICP_FOOTER_DOMAINS": "example.cn=京ICP备1号"})
+
+
+# -- extension messages, and bodies that end early ------------------------------------------
+
+SPLIT_PAGE = [b"<!DOCTYPE html><html><body><main>x</main><footer>f<", b"/footer></body></html>"]
+
+
+def interrupted_app(
+    extension: Message,
+    chunks: list[bytes],
+    content_type: bytes = b"text/html; charset=utf-8",
+    encoding: bytes | None = None,
+) -> App:
+    """Sends ``chunks[0]``, then ``extension``, then the rest of the body."""
+    headers = [(b"content-type", content_type)]
+    if encoding is not None:
+        headers.append((b"content-encoding", encoding))
+
+    async def app(sc: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": chunks[0], "more_body": True})
+        await send(dict(extension))
+        for i, chunk in enumerate(chunks[1:], 2):
+            await send({"type": "http.response.body", "body": chunk, "more_body": i < len(chunks)})
+
+    return app
+
+
+EXTENSIONS: list[Message] = [
+    {"type": "http.response.zerocopy", "file": 7, "more_body": True},
+    {"type": "http.response.pathsend", "path": "/srv/rest.html"},
+    {"type": "http.response.trailers", "headers": [], "more_trailers": False},
+    {"type": "x.vendor.flush"},
+]
+
+
+@pytest.mark.parametrize("extension", EXTENSIONS, ids=[e["type"] for e in EXTENSIONS])
+@pytest.mark.parametrize(
+    ("content_type", "first"),
+    [
+        (b"text/html; charset=utf-8", SPLIT_PAGE[0]),  # the injector holds "<"
+        (b"text/html", b"<p>x"),  # the rewriter waits for a charset: all of it is held
+    ],
+    ids=["partial tag held", "all held"],
+)
+def test_what_is_held_goes_out_before_an_extension_message(
+    extension: Message, content_type: bytes, first: bytes
+) -> None:
+    chunks = [first, SPLIT_PAGE[1]]
+    messages = asyncio.run(run(wrap(interrupted_app(extension, chunks, content_type)), scope()))
+    at = [m["type"] for m in messages].index(extension["type"])
+    assert messages[at] == extension
+    assert body_of(messages[:at]) == chunks[0]
+    assert body_of(messages) == b"".join(chunks)  # nothing inserted after it either
+    assert messages[0]["type"] == "http.response.start"
+    bodies = [m for m in messages if m["type"] == "http.response.body"]
+    assert all(m["more_body"] for m in bodies[:-1])
+    assert not bodies[-1]["more_body"]
+
+
+def test_a_compressed_body_stays_one_stream_across_an_extension_message() -> None:
+    packed = gzip.compress(PAGE)
+    chunks = [packed[: len(packed) // 2], packed[len(packed) // 2 :]]
+    app = interrupted_app({"type": "x.vendor.flush"}, chunks, encoding=b"gzip")
+    messages = asyncio.run(run(wrap(app), scope()))
+    at = [m["type"] for m in messages].index("x.vendor.flush")
+    before = zlib.decompressobj(31).decompress(body_of(messages[:at]))
+    assert PAGE.startswith(before)
+    assert len(before) >= len(zlib.decompressobj(31).decompress(chunks[0]))  # nothing held back
+    assert gzip.decompress(body_of(messages)) == PAGE
+
+
+def test_extension_messages_before_the_start_pass_on_and_the_page_is_still_rewritten() -> None:
+    debug = {"type": "http.response.debug", "info": {"template": "index.html"}}
+
+    async def app(sc: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        await send(dict(debug))
+        await raw_app()(sc, receive, send)
+
+    messages = asyncio.run(run(wrap(app), scope()))
+    assert messages[0] == debug
+    check_protocol(messages[1:])
+    assert in_site_footer(body_of(messages)) == NUMBER
+
+
+def test_trailers_follow_the_finished_body_and_get_the_same_edits() -> None:
+    trailers = [(b"content-md5", b"Q2hlY2s="), (b"x-build", b"7"), (b"etag", b'"v"')]
+
+    async def app(sc: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/html; charset=utf-8")],
+                "trailers": True,
+            }
+        )
+        await send({"type": "http.response.body", "body": PAGE[:150], "more_body": True})
+        await send({"type": "http.response.body", "body": PAGE[150:], "more_body": False})
+        await send({"type": "http.response.trailers", "headers": trailers})
+
+    messages = asyncio.run(run(wrap(app), scope()))
+    check_protocol(messages[:-1])
+    assert messages[0]["trailers"] is True
+    assert in_site_footer(body_of(messages)) == NUMBER
+    assert messages[-1] == {
+        "type": "http.response.trailers",
+        "headers": [(b"x-build", b"7"), (b"etag", b'W/"v"')],
+    }
+    untouched = asyncio.run(run(wrap(app), scope("/about")))
+    assert untouched[-1]["headers"] == trailers
+
+
+def test_an_app_that_fails_after_its_start_still_sends_what_was_held() -> None:
+    start = {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [(b"content-type", b"text/html; charset=utf-8")],
+    }
+
+    def failing(chunks: list[bytes]) -> App:
+        async def app(sc: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+            await send(dict(start))
+            for chunk in chunks:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            raise RuntimeError("app failed")
+
+        return app
+
+    sent: list[Message] = []
+
+    async def scenario(app: App) -> None:
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        await wrap(app)(scope(), receive, send)
+
+    with pytest.raises(RuntimeError, match="app failed"):
+        asyncio.run(scenario(failing([])))
+    assert sent == [start]  # as without the middleware: the server's 500 cannot follow it
+    sent.clear()
+    with pytest.raises(RuntimeError, match="app failed"):
+        asyncio.run(scenario(failing([SPLIT_PAGE[0]])))
+    assert body_of(sent) == SPLIT_PAGE[0]
+    assert all(m.get("more_body") for m in sent[1:])
+
+
+@pytest.mark.parametrize("raises", [False, True], ids=["send ignored", "send raises"])
+def test_a_body_left_unfinished_sends_what_was_held(raises: bool) -> None:
+    async def app(sc: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/html; charset=utf-8")],
+            }
+        )
+        await send({"type": "http.response.body", "body": SPLIT_PAGE[0], "more_body": True})
+        assert (await receive())["type"] == "http.disconnect"  # the client left
+
+    sent: list[Message] = []
+    left = False
+
+    async def send(message: Message) -> None:
+        if left and raises:
+            raise OSError("client left")  # ASGI 2.4 allows a send after a disconnect to raise
+        sent.append(message)
+
+    async def receive() -> Message:
+        nonlocal left
+        left = True
+        return {"type": "http.disconnect"}
+
+    asyncio.run(wrap(app)(scope(), receive, send))  # no error of ours either way
+    if not raises:
+        assert body_of(sent) == SPLIT_PAGE[0]
+        assert sent[-1]["more_body"] is True  # unfinished, as the app left it
+
+
+# -- a bad setting under Starlette's lazily built middleware stack -------------------------
+
+BAD = {"ICP_FOOTER_NUMBER": "京ICP备123号"}
+FASTAPI_EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "fastapi_app"
+
+
+def test_a_bad_setting_fails_the_lifespan_startup_under_starlette() -> None:
+    app = Starlette(routes=[Route("/", lambda request: HTMLResponse(PAGE.decode()))])
+    app.add_middleware(ICPFooterMiddleware, environ=BAD)  # built on the first ASGI call
+    sent: list[Message] = []
+    events = iter([{"type": "lifespan.startup"}])
+
+    async def receive() -> Message:
+        return next(events)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    asyncio.run(app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send))
+    assert [m["type"] for m in sent] == ["lifespan.startup.failed"]
+    assert "ICP_FOOTER_NUMBER" in sent[0]["message"]
+    assert "京ICP备123号" in sent[0]["message"]
+    with pytest.raises(ConfigError, match="ICP_FOOTER_NUMBER"):
+        asyncio.run(run(app, scope()))
+    with pytest.raises(ConfigError, match="ICP_FOOTER_NUMBER"):
+        ICPFooterMiddleware(raw_app(), environ=BAD)  # outside an event loop: at once
+
+
+def test_a_bad_setting_stops_uvicorn() -> None:
+    """The FastAPI example, served by uvicorn with a bad number: it exits and says why."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ICP_FOOTER_")}
+    env.update(BAD)
+    command = [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", "0"]
+    process = subprocess.Popen(
+        command, cwd=FASTAPI_EXAMPLE, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        output, _ = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    text = output.decode(errors="replace")
+    assert process.returncode != 0, text
+    assert "ICP_FOOTER_NUMBER" in text
+    assert "京ICP备123号" in text
+    assert "unsupported" not in text

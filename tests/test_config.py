@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Iterator, Mapping
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from icp_footer.config import ConfigError, Settings, Site, load, normalise_host
+from icp_footer.config import ConfigError, Settings, Site, display_host, load, normalise_host
 
 ICP = "京ICP备12345678号-1"
 PSB = "京公网安备 11010502030143号"
@@ -114,10 +115,36 @@ def test_entries_including_none_beat_the_default_number() -> None:
         ("-bad.cn", None),
         ("a" * 64 + ".cn", None),
         ("\x00", None),
+        (".".join(["a" * 63] * 3 + ["b" * 61]), ".".join(["a" * 63] * 3 + ["b" * 61])),
+        (".".join(["a" * 63] * 3 + ["b" * 62]), None),  # 254: longer than a DNS name can be
     ],
 )
 def test_host_normalisation(raw: str, normal: str | None) -> None:
     assert normalise_host(raw) == normal
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("Example.CN:8080", "example.cn"),
+        ("xn--fsqu00a.xn--fiqs8s", "例子.中国"),
+        ("WWW.XN--FSQU00A.xn--fiqs8s.:443", "www.例子.中国"),
+        ("例子.中国", "例子.中国"),
+        ("例子.中国".encode().decode("latin-1"), "例子.中国"),
+        ("xn--bcher-kva.example", "bücher.example"),
+        ("xn--ab-6bv.example", "xn--ab-6bv.example"),  # "a∕b": a symbol, so not decoded
+        ("xn--zz.example", "xn--zz.example"),  # not punycode at all
+        ("127.0.0.1:8000", "127.0.0.1"),
+        ("[0:0:0:0:0:0:0:1]:8000", "[::1]"),
+        ("SITE SUSPENDED - verify your account at http://evil.example/login", None),
+        ("evil.example/login", None),
+        ("a\nb", None),
+        ("x" * 8000, None),
+        ("", None),
+    ],
+)
+def test_display_host(raw: str, shown: str | None) -> None:
+    assert display_host(raw) == shown
 
 
 def test_idn_entries_match_either_spelling() -> None:
@@ -323,3 +350,20 @@ def test_any_host_text_is_safe(host: str) -> None:
     normal = normalise_host(host)
     assert normal is None or (normal.isascii() and " " not in normal)
     load({"ICP_FOOTER_NUMBER": ICP}).site_for(host)
+    shown = display_host(host)
+    assert (shown is None) is (normal is None)
+    if shown is not None:
+        assert len(shown) <= 253
+        assert all(c.isalnum() or c in ".-[]:" or unicodedata.category(c)[0] == "M" for c in shown)
+        assert normalise_host(shown) == normal  # what the banner shows configures this host
+
+
+@given(DOMAIN, st.lists(LABEL, max_size=2))
+def test_the_shown_host_is_what_config_accepts(domain: str, prefix: list[str]) -> None:
+    host = ".".join([*prefix, domain])
+    shown = display_host(host)
+    assert shown is not None
+    settings = load({"ICP_FOOTER_DOMAINS": f"{shown}={ICP}"})
+    site = settings.site_for(host)
+    assert site is not None
+    assert site.domain == normalise_host(host)

@@ -7,6 +7,7 @@ middleware), so that every page the middleware must leave alone can be compared 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import socket
@@ -333,3 +334,26 @@ def test_head_of_home_page_is_honest(site: Pair) -> None:
     # RFC 9110 9.3.2/8.6: a HEAD response's Content-Length, if any, is what GET would send.
     if "content-length" in head.headers:
         assert int(head.headers["content-length"]) == len(get.content)
+
+
+@pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning")
+def test_fastapi_home_page_under_starlettes_test_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TestClient sends ``http.response.debug`` before every template response."""
+    from starlette.testclient import TestClient  # noqa: PLC0415 - it warns on import
+
+    for name in [k for k in os.environ if k.startswith("ICP_FOOTER_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("ICP_FOOTER_NUMBER", NUMBER)
+    monkeypatch.setenv("ICP_FOOTER_PSB", PSB)
+    spec = importlib.util.spec_from_file_location(
+        "fastapi_example_app", EXAMPLES / "fastapi_app" / "app.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with TestClient(module.create_app()) as client:
+        response = client.get("/")
+    assert response.status_code == 200
+    assert response.template.name == "index.html"  # the debug message still got through
+    check_site_footer(response.content)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import random
+import sys
+import threading
 
 import pytest
 
+from icp_footer import policy as policy_module
 from icp_footer.config import load
 from icp_footer.policy import Plan, Policy, Target, edit_headers
 
@@ -49,7 +53,51 @@ def test_silenced_hosts_and_missing_off_are_not_touched() -> None:
     assert nothing.request("GET", "/", "example.cn") is None
     banner = Policy(load({}))
     assert banner.request("GET", "/", "Example.CN:80") == Target("example.cn", None)
-    assert banner.request("GET", "/", None) == Target("(no host)", None)
+    assert banner.request("GET", "/", None) == Target("", None)
+
+
+@pytest.mark.parametrize(
+    ("host", "shown"),
+    [
+        ("xn--fsqu00a.xn--fiqs8s:443", "例子.中国"),
+        ("SITE SUSPENDED - verify your account at http://evil.example/login", ""),
+        ("x" * 8000, ""),
+        ("evil\n.example", ""),
+    ],
+)
+def test_the_target_names_only_a_valid_host(host: str, shown: str) -> None:
+    assert Policy(load({})).request("GET", "/", host) == Target(shown, None)
+    default = policy().request("GET", "/", host)  # the host reaches logs here too
+    assert default is not None
+    assert default.host == shown
+
+
+PAGE = Plan("text/html", None, "identity", False)
+ROUNDS = 2500
+
+
+def page_snippet(decisions: Policy, host: str | None) -> bytes:
+    target = decisions.request("GET", "/", host)
+    assert target is not None
+    return decisions.snippet(target, PAGE, "utf-8", b"")[0]
+
+
+def test_hosts_not_shown_share_one_banner() -> None:
+    decisions = Policy(load({}))
+    first = page_snippet(decisions, "not a host 0")
+    for i in range(1, 600):
+        assert page_snippet(decisions, f"not a host {i}" + "x" * i) is first
+    assert page_snippet(decisions, None) is first
+
+
+def test_a_flood_of_hosts_neither_grows_the_cache_nor_evicts_the_footers() -> None:
+    decisions = Policy(load({"ICP_FOOTER_DOMAINS": f"example.cn={NUMBER}; example.net={NUMBER}"}))
+    footers = [page_snippet(decisions, host) for host in ("example.cn", "example.net")]
+    for i in range(3000):
+        assert f"for r{i}.example.".encode() in page_snippet(decisions, f"r{i}.example")
+    assert page_snippet(decisions, "example.cn") is footers[0]
+    assert page_snippet(decisions, "example.net") is footers[1]
+    assert len(decisions._snippets) == 3  # the two footers and the banner
 
 
 def test_the_banner_warning_is_once_per_host_and_bounded(caplog: pytest.LogCaptureFixture) -> None:
@@ -61,6 +109,116 @@ def test_the_banner_warning_is_once_per_host_and_bounded(caplog: pytest.LogCaptu
             banner.request("GET", "/", f"h{i}.example")
     assert caplog.text.count("'a.example'") == 1
     assert len(banner._warned) <= 1024
+
+
+def test_a_warning_is_one_line_naming_the_host_once(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="icp_footer"):
+        Policy(load({})).request("GET", "/", "XN--FSQU00A.xn--fiqs8s:8080")
+    (record,) = caplog.records
+    message = record.getMessage()
+    assert message.count("例子.中国") == 1
+    assert "xn--" not in message
+    assert "\n" not in message
+    assert "ICP_FOOTER_DOMAINS" in message
+    assert "ICP_FOOTER_NUMBER" in message
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "evil\n2026-01-01 INFO forged line\r\x1b[31m" + "x" * 8000,
+        "\u2028\u202e" + "y" * 200,
+    ],
+)
+def test_an_invalid_host_is_warned_about_escaped_and_cut_short(
+    host: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="icp_footer"):
+        Policy(load({})).request("GET", "/", host)
+    (record,) = caplog.records
+    message = record.getMessage()
+    assert "not a valid host name" in message
+    assert message.isprintable()
+    assert len(message) < 400
+    assert repr(host[:100]) in message
+    assert f"({len(host)} characters)" in message
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_new_host_warnings_are_capped_per_minute_with_a_summary(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    limit = policy_module._WARN_LIMIT
+    clock = Clock()
+    decisions = Policy(load({}), clock=clock)
+    with caplog.at_level(logging.WARNING, logger="icp_footer"):
+        for i in range(400):
+            decisions.request("GET", "/", f"h{i}.example" if i % 2 else f"bad host {i}")
+            clock.now += 0.125  # 50 s in all
+        assert len(caplog.records) == limit
+        decisions.request("GET", "/", "h1.example")  # already reported
+        clock.now += 10.0  # the minute is over
+        assert len(caplog.records) == limit
+        decisions.request("GET", "/about", "h1.example")  # any request after the window
+        assert len(caplog.records) == limit + 1
+        assert caplog.records[-1].getMessage() == (
+            f"icp-footer: {400 - limit} more hosts without a number (not logged one by one: "
+            f"at most {limit} a minute)"
+        )
+        for i in range(limit + 5):
+            decisions.request("GET", "/", f"n{i}.example")
+        assert len(caplog.records) == 2 * limit + 1  # a fresh allowance, no summary yet
+        clock.now += 60.0
+        decisions.request("GET", "/", "n0.example")
+        assert caplog.records[-1].getMessage().startswith("icp-footer: 5 more hosts")
+        decisions.request("GET", "/", "n1.example")
+        clock.now += 600.0
+        decisions.request("GET", "/", "n1.example")
+    assert len(caplog.records) == 2 * limit + 2  # nothing left to summarise
+
+
+def test_threads_share_the_caches_safely(caplog: pytest.LogCaptureFixture) -> None:
+    decisions = policy(ICP_FOOTER_DOMAINS=f"example.cn={NUMBER}", ICP_FOOTER_NUMBER="")
+    hosts = [f"h{i}.example" for i in range(400)] + ["example.cn"]
+    # A nonce per host: more snippets than the cache holds, so entries are evicted all along.
+    plans = [Plan("text/html", f"style-src 'nonce-n{i}'", "identity", False) for i in range(401)]
+    failures: list[object] = []
+
+    def work(seed: int) -> None:
+        pick = random.Random(seed).randrange
+        try:
+            for _ in range(ROUNDS):
+                i = pick(len(hosts))
+                target = decisions.request("GET", "/", hosts[i])
+                assert target is not None
+                snippet = decisions.snippet(target, plans[i], "utf-8", b"")[0]
+                want = NUMBER if i == 400 else f"for {hosts[i]}."
+                if want.encode() not in snippet or f'nonce="n{i}"'.encode() not in snippet:
+                    failures.append(hosts[i])
+        except Exception as error:
+            failures.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with caplog.at_level(logging.WARNING, logger="icp_footer"):
+            threads = [threading.Thread(target=work, args=(n,)) for n in range(16)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
+    assert not [r for r in caplog.records if r.levelno > logging.WARNING or r.exc_info]
+    assert len(decisions._warned) == len(hosts) - 1
 
 
 HTML = [("Content-Type", "text/html; charset=utf-8")]

@@ -16,6 +16,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from icp_footer.config import display_host, load
 from icp_footer.numbers import IcpNumber, PsbNumber, normalise
 from icp_footer.render import (
     BADGE_ALT,
@@ -60,6 +61,12 @@ XHTML_MODES = {
     name: FooterStyle(s.charset, s.style_nonce, s.inline_style, xhtml=True)
     for name, s in MODES.items()
 }
+
+DNS_NAME = st.lists(
+    st.sampled_from(["example", "cn", "www", "例子", "中国", "xn--fsqu00a", "a-1", "[::1]"]),
+    min_size=1,
+    max_size=4,
+).map(".".join)
 
 # Text a page could be configured with; what HTML and XML cannot carry is tested apart.
 CARRIABLE = st.text(
@@ -237,14 +244,14 @@ def test_hostile_numbers_and_owner_are_escaped(hostile: str, mode: str) -> None:
 
 @pytest.mark.parametrize("hostile", HOSTILE)
 @pytest.mark.parametrize("mode", MODES)
-def test_hostile_host_is_escaped_in_banner(hostile: str, mode: str) -> None:
+def test_hostile_host_is_not_shown_in_banner(hostile: str, mode: str) -> None:
     snippet = banner_html(hostile, style=MODES[mode])
     assert "<script" not in snippet.lower()
+    assert snippet == banner_html(None, style=MODES[mode])
     tree = parse(snippet)
     assert len(containers(tree)) == 1
     assert not tree.css("script")
     assert not tree.css("img")
-    assert hostile in visible_text(containers(tree)[0])
     xml_root(banner_html(hostile, style=XHTML_MODES[mode]))
 
 
@@ -282,6 +289,47 @@ def test_banner_is_bilingual_and_says_what_to_set() -> None:
     assert any(p.attributes.get("lang") == "en" for p in tree.css("p"))
     style = declarations(box.attributes["style"] or "")
     assert contrast(parse_colour(style["color"]), parse_colour(style["background"])) >= 7
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "SITE SUSPENDED - verify your account at http://evil.example/login",
+        "evil.example/login",
+        "x" * 8000,
+        "a" * 64 + ".cn",
+        "",
+        None,
+    ],
+)
+def test_banner_names_no_host_unless_it_is_a_host_name(host: str | None) -> None:
+    snippet = banner_html(host, style=INLINE)
+    assert snippet == banner_html(None, style=INLINE)
+    assert len(snippet) < 6000
+    tree = parse(snippet)
+    (box,) = containers(tree)
+    text = " ".join(visible_text(box).split())
+    assert "evil" not in text
+    assert "SUSPENDED" not in text
+    assert "xxxxxxxx" not in text
+    assert "⚠ 此网站未显示 ICP 备案号" in text
+    assert "This site shows no ICP filing number." in text
+    assert 'ICP_FOOTER_DOMAINS="example.cn=京ICP备XXXXXXXX号-1"' in text
+    assert 'ICP_FOOTER_NUMBER="京ICP备XXXXXXXX号-1"' in text
+    assert 'ICP_FOOTER_DOMAINS="example.cn=none"' in text
+    assert any(p.attributes.get("lang") == "en" for p in tree.css("p"))
+
+
+def test_banner_shows_an_idn_host_in_unicode() -> None:
+    text = visible_text(
+        containers(parse(banner_html("WWW.xn--fsqu00a.xn--fiqs8s:8080", style=BARE)))[0]
+    )
+    text = " ".join(text.split())
+    assert "xn--" not in text
+    assert "此网站未显示 ICP 备案号：www.例子.中国" in text
+    assert "This site shows no ICP filing number for www.例子.中国." in text
+    assert 'ICP_FOOTER_DOMAINS="www.例子.中国=京ICP备XXXXXXXX号-1"' in text
+    assert 'ICP_FOOTER_DOMAINS="www.例子.中国=none"' in text
 
 
 def test_banner_names_a_custom_variable() -> None:
@@ -421,7 +469,7 @@ def test_xhtml_output_is_well_formed(mode: str) -> None:
     (img,) = box.iter("img")
     assert img.get("alt") == BADGE_ALT
     banner = xml_root(banner_html("h&<>\"'", style=style))
-    assert "h&<>\"'" in "".join(banner.itertext())
+    assert 'ICP_FOOTER_DOMAINS="example.cn=none"' in "".join(banner.itertext())
 
 
 def test_html_mode_output_is_well_formed_too() -> None:
@@ -559,6 +607,16 @@ def test_encoded_banner_round_trips(charset: str) -> None:
     assert 'ICP_FOOTER_DOMAINS="例子.中国=京ICP备XXXXXXXX号-1"' in text
 
 
+def test_the_configuration_line_the_banner_shows_works() -> None:
+    host = "Shop.XN--FSQU00A.xn--fiqs8s:8443"
+    text = visible_text(containers(parse(banner_html(host, style=INLINE)))[0])
+    (line,) = re.findall(r'ICP_FOOTER_DOMAINS="([^"]*=京ICP备XXXXXXXX号-1)"', text)
+    settings = load({"ICP_FOOTER_DOMAINS": line.replace("XXXXXXXX", "12345678")})
+    site = settings.site_for(host)
+    assert site is not None
+    assert site.domain == "shop.xn--fsqu00a.xn--fiqs8s"
+
+
 def test_cp1252_page_gets_character_references() -> None:
     data = encode(f"<a>{ICP_TEXT}</a><a>{PSB_TEXT}</a>", "cp1252")
     assert data.isascii()
@@ -606,7 +664,8 @@ DECODERS = {
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="&")))
+# Not Cn: html.unescape drops references to noncharacters (U+FFFE...), which browsers keep.
+@given(st.text(st.characters(blacklist_categories=("Cc", "Cs", "Cn"), blacklist_characters="&")))
 def test_encode_round_trips_under_every_decoder(text: str) -> None:
     for charset, decoders in DECODERS.items():
         data = encode(text, charset)
@@ -787,14 +846,18 @@ def test_any_owner_gives_one_container_showing_it(owner: str, mode: str) -> None
 
 
 @settings(max_examples=150, deadline=None)
-@given(host=CARRIABLE, mode=st.sampled_from(sorted(MODES)))
-def test_any_host_gives_one_banner_showing_it(host: str, mode: str) -> None:
+@given(host=st.one_of(CARRIABLE, DNS_NAME), mode=st.sampled_from(sorted(MODES)))
+def test_any_host_gives_one_banner_showing_it_only_if_it_is_a_host_name(
+    host: str, mode: str
+) -> None:
+    shown = display_host(host)
+    said = f"for {shown}." if shown else "filing number."
     tree = parse(banner_html(host, style=MODES[mode]))
     assert len(containers(tree)) == 1
-    assert f"for {host}." in visible_text(containers(tree)[0])
+    assert said in visible_text(containers(tree)[0])
     root = xml_root(banner_html(host, style=XHTML_MODES[mode]))
     assert len(root) == 1
-    assert f"for {host}." in "".join(root.itertext())
+    assert said in "".join(root.itertext())
 
 
 @settings(max_examples=100, deadline=None)

@@ -13,7 +13,8 @@ import sys
 import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, ClassVar
+from wsgiref.handlers import SimpleHandler
 from wsgiref.util import setup_testing_defaults
 from wsgiref.validate import validator
 
@@ -111,15 +112,15 @@ def call(
     if host is None:
         environ.pop("HTTP_HOST", None)
     seen: dict[str, Any] = {}
+    out: list[bytes] = []  # write() calls and the iterable's items, in the order they came
 
     def start_response(
         status: str, headers: Headers, exc_info: Any = None
     ) -> Callable[[bytes], None]:
         seen["status"], seen["headers"] = status, headers
-        return lambda data: seen.setdefault("written", []).append(data)
+        return out.append
 
     result = app(environ, start_response)
-    out: list[bytes] = list(seen.get("written", []))
     try:
         for i, chunk in enumerate(result):
             out.append(chunk)
@@ -604,3 +605,96 @@ def test_keyword_settings_and_startup_errors() -> None:
     assert "粤B2-20090059".encode() in body
     with pytest.raises(ConfigError, match="ICP_FOOTER_NUMBER"):
         ICPFooterMiddleware(make_app(), environ={}, number="京ICP备1号")
+
+
+# -- a response cut short or replaced while bytes are held ---------------------------------------
+
+HELD = [
+    # the injector holds the unfinished "</footer" after the rest went out
+    ("partial tag held", "text/html; charset=utf-8", PAGE[: PAGE.index(b"</footer><script") + 5]),
+    # the rewriter waits for the first kilobyte to learn the charset: all of it is held
+    ("all held", "text/html", PAGE[:150]),
+]
+
+
+class Server(SimpleHandler):
+    """wsgiref's own server loop, as a test oracle.
+
+    Like gunicorn and werkzeug, it sends the headers with the first item the body yields,
+    even an empty one; once they are out, ``start_response`` re-raises ``exc_info``.
+    """
+
+    os_environ: ClassVar[dict[str, str]] = {}  # type: ignore[misc]
+
+
+def served(app: Callable[..., Iterable[bytes]]) -> tuple[str, bytes, str]:
+    """Run ``app`` once in :class:`Server`: the status line, the body, and what it logged."""
+    environ: dict[str, Any] = {"HTTP_HOST": "example.cn", "QUERY_STRING": ""}
+    setup_testing_defaults(environ)
+    out, errors = io.BytesIO(), io.StringIO()
+    Server(io.BytesIO(), out, errors, environ, multithread=False).run(app)
+    head, _, body = out.getvalue().partition(b"\r\n\r\n")
+    return head.split(b"\r\n", 1)[0].decode(), body, errors.getvalue()
+
+
+def replacing_app(content_type: str, first: bytes) -> Callable[..., Iterator[bytes]]:
+    """Starts a page, then replaces it with an error page, as frameworks do on an error."""
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
+        start_response("200 OK", [("Content-Type", content_type)])
+        yield first
+        try:
+            raise ValueError("template failed")
+        except ValueError:
+            start_response(
+                "500 Internal Server Error", [("Content-Type", "text/plain")], sys.exc_info()
+            )
+        yield b"error page"
+
+    return app
+
+
+def test_an_error_page_replaces_a_page_whose_bytes_are_all_held() -> None:
+    app = replacing_app("text/html", PAGE[:150])
+    assert call(linted(app)) == (
+        "500 Internal Server Error",
+        [("Content-Type", "text/plain")],
+        b"error page",
+    )
+    status, body, errors = served(linted(app))
+    assert (status, body, errors) == ("HTTP/1.0 500 Internal Server Error", b"error page", "")
+
+
+def test_an_error_page_after_bytes_went_out_is_refused_by_the_server() -> None:
+    first = HELD[0][2]
+    status, body, errors = served(linted(replacing_app("text/html; charset=utf-8", first)))
+    assert status == "HTTP/1.0 200 OK"
+    assert body == first  # the held bytes too, as without the middleware
+    assert "ValueError: template failed" in errors
+    assert served(oracle(oracle(replacing_app("text/html; charset=utf-8", first))))[1] == first
+
+
+@pytest.mark.parametrize(("content_type", "first"), [h[1:] for h in HELD], ids=[h[0] for h in HELD])
+def test_an_app_failing_mid_body_still_sends_what_was_held(content_type: str, first: bytes) -> None:
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
+        start_response("200 OK", [("Content-Type", content_type)])
+        yield first
+        raise RuntimeError("app failed mid-body")
+
+    assert served(linted(app))[:2] == ("HTTP/1.0 200 OK", first)
+    assert served(oracle(oracle(app)))[:2] == ("HTTP/1.0 200 OK", first)
+    assert "app failed mid-body" in served(linted(app))[2]
+
+
+@pytest.mark.parametrize(("content_type", "first"), [h[1:] for h in HELD], ids=[h[0] for h in HELD])
+def test_write_inside_the_body_comes_after_what_was_held(content_type: str, first: bytes) -> None:
+    rest = PAGE[len(first) :]
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
+        write = start_response("200 OK", [("Content-Type", content_type)])
+        yield first
+        write(b"<!-- written -->")
+        yield rest
+
+    status, _, body = call(linted(app))
+    assert (status, body) == ("200 OK", first + b"<!-- written -->" + rest)

@@ -2,16 +2,26 @@
 
 Pure ASGI: websocket and lifespan scopes, and HTTP requests that cannot be rewritten,
 go straight to the app. For the rest, ``http.response.start`` is held only until the
-response's headers show whether it is rewritable.
+response's first body message; the rewriter holds body bytes only while it decides.
+
+What is held goes out, unchanged and with nothing inserted, before anything that would
+overtake it: an extension message sent after the start (``http.response.zerocopy``,
+``pathsend`` and the like; the rest of the body then passes through), an exception from the
+app, or the app returning without finishing the body. Extension messages sent before the
+start (Starlette's TestClient sends ``http.response.debug``) pass on and change nothing.
+``http.response.trailers`` come after the last body message, so after the rewritten body has
+ended; they get the header edits the start got (no Content-MD5, a weakened ETag).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
 from icp_footer.body import BodyRewriter
-from icp_footer.config import load
+from icp_footer.config import ConfigError, Settings, load
 from icp_footer.policy import Policy, Target, edit_headers
 
 __all__ = ["ICPFooterMiddleware"]
@@ -30,18 +40,40 @@ class ICPFooterMiddleware:
 
     ``app`` is any ASGI application. Settings come from the ``ICP_FOOTER_*`` environment
     variables (or the ``environ`` mapping given), overridden by keyword arguments named as
-    in :func:`icp_footer.config.load`. A bad setting raises
-    :class:`icp_footer.config.ConfigError` here, at startup.
+    in :func:`icp_footer.config.load`.
+
+    A bad setting raises :class:`icp_footer.config.ConfigError` here, at startup, when the
+    middleware is built outside a running event loop (wrapping the app at import time).
+    Starlette and FastAPI build it inside their first ASGI call, the lifespan one, where an
+    exception would only make the server skip the lifespan and answer every request with
+    500. Built while an asyncio event loop runs in this thread, the middleware keeps the
+    error instead: it answers ``lifespan.startup`` with ``lifespan.startup.failed`` carrying
+    the error's message, so that uvicorn and hypercorn exit, and raises the error on every
+    HTTP and websocket request (servers that skip the lifespan log it). Its ``settings`` and
+    ``policy`` are then not set.
     """
+
+    settings: Settings
+    policy: Policy
 
     def __init__(
         self, app: ASGIApp, /, *, environ: Mapping[str, str] | None = None, **settings: Any
     ) -> None:
         self.app = app
-        self.settings = load(environ, **settings)
+        self._error: ConfigError | None = None
+        try:
+            self.settings = load(environ, **settings)
+        except ConfigError as error:
+            if not _in_event_loop():
+                raise
+            self._error = error
+            return
         self.policy = Policy(self.settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._error is not None:
+            await self._refuse(scope, receive, send, self._error)
+            return
         if scope["type"] != "http" or scope["method"] not in _METHODS:
             await self.app(scope, receive, send)
             return
@@ -56,7 +88,26 @@ class ICPFooterMiddleware:
         if target is None:
             await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, _Responder(self.policy, target, send).send)
+        responder = _Responder(self.policy, target, send)
+        try:
+            await self.app(scope, receive, responder.send)
+        except Exception:
+            # What we held goes out first, as it would have without us; the app's exception
+            # is the one to report, whatever sending does.
+            with contextlib.suppress(Exception):
+                await responder.give_up()
+            raise
+        with contextlib.suppress(OSError):  # ASGI 2.4: sending after the client left raises
+            await responder.give_up()  # the app left its body unfinished
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, error: ConfigError) -> None:
+        if scope["type"] == "lifespan":
+            if (await receive())["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.failed", "message": str(error)})
+            return
+        # A new exception each time: raising one object again and again grows its traceback.
+        raise ConfigError(error.problems)
 
     def _host(self, scope: Scope) -> str | None:
         host = forwarded = None
@@ -87,9 +138,12 @@ class _Responder:
         self._rewriter: BodyRewriter | None = None
         self._passthrough = False
         self._started = False
+        self._edited = False  # the start went out with edited headers
 
     async def send(self, message: Message) -> None:
         kind = message["type"]
+        if kind == "http.response.trailers" and self._edited:
+            message = {**message, "headers": _edit(message.get("headers", ()), None)}
         if self._passthrough:
             await self._send(message)
             return
@@ -112,42 +166,85 @@ class _Responder:
                 return
             self._rewriter = BodyRewriter(self._policy, self._target, plan)
             return
-        if kind != "http.response.body" or self._rewriter is None:
-            # http.response.pathsend, trailers, zero-copy...: we step aside.
-            self._passthrough = True
-            if self._start is not None and not self._started:
-                self._started = True
-                await self._send(self._start)
+        rewriter = self._rewriter
+        if rewriter is None:  # before the start: it says nothing about this body
+            await self._send(message)
+            return
+        if kind != "http.response.body":
+            # http.response.zerocopy, pathsend...: it must not overtake what we hold.
+            await self.give_up()
             await self._send(message)
             return
         body = bytes(message.get("body", b""))
         more = bool(message.get("more_body", False))
-        rewriter = self._rewriter
         if not self._started:
             if not more:
                 # The whole body in one message: send an exact Content-Length.
                 out = rewriter.feed(body) + rewriter.finish() if body else b""
                 await self._send_start(len(out))
+                self._passthrough = True
                 await self._send({"type": "http.response.body", "body": out, "more_body": False})
                 return
             await self._send_start(None)
         out = rewriter.feed(body)
         if not more:
             out += rewriter.finish()
+            self._passthrough = True
         if out or not more:
             await self._send({"type": "http.response.body", "body": out, "more_body": more})
 
+    async def give_up(self) -> None:
+        """Send what is held, unchanged, and insert nothing from now on.
+
+        Before the first body message, the start goes out as the app sent it and so does the
+        rest of the response. After it, later body messages still go through the rewriter,
+        which passes them on (re-encoded when compressed, so that the body stays one stream).
+        """
+        if self._passthrough or self._start is None:
+            return
+        if not self._started:
+            self._passthrough = self._started = True
+            await self._send(self._start)
+            return
+        assert self._rewriter is not None
+        held = _abandon(self._rewriter)
+        if held:
+            await self._send({"type": "http.response.body", "body": held, "more_body": True})
+
     async def _send_start(self, length: int | None) -> None:
         assert self._start is not None
-        headers = [
-            (name.decode("latin-1"), value.decode("latin-1"))
-            for name, value in self._start.get("headers", ())
-        ]
-        if length is None or any(n.lower() == "content-length" for n, _ in headers):
-            edited = edit_headers(headers, length)
-        else:
-            edited = edit_headers(headers, None)
         start = dict(self._start)
-        start["headers"] = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in edited]
-        self._started = True
+        start["headers"] = _edit(self._start.get("headers", ()), length)
+        self._started = self._edited = True
         await self._send(start)
+
+
+def _edit(raw: Iterable[tuple[bytes, bytes]], length: int | None) -> list[tuple[bytes, bytes]]:
+    """:func:`edit_headers` on ASGI's byte pairs."""
+    headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
+    return [(n.encode("latin-1"), v.encode("latin-1")) for n, v in edit_headers(headers, length)]
+
+
+def _abandon(rewriter: BodyRewriter) -> bytes:
+    """Stop rewriting: every byte ``rewriter`` holds, unchanged, and never the snippet.
+
+    Before any byte went out that is the body as the app sent it, and later chunks pass
+    through as they come. After, the injector's held bytes come back re-encoded (with a
+    sync flush) when the body is compressed, and later chunks keep going through the codec.
+    """
+    # TODO(move to BodyRewriter.abandon)
+    if rewriter._passthrough:
+        return b""
+    if rewriter._original is not None:
+        return rewriter._give_back()
+    assert rewriter._injector is not None  # bytes went out, so it had started
+    held = rewriter._injector.abandon("the body was interrupted")
+    return rewriter._codec.encode(held, final=False) if rewriter._codec else held
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

@@ -12,6 +12,7 @@ import ipaddress
 import logging
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -36,6 +37,8 @@ __all__ = [
     "ConfigError",
     "Settings",
     "Site",
+    "display_host",
+    "display_name",
     "load",
     "normalise_host",
 ]
@@ -125,7 +128,10 @@ class Settings:
 
         ``None`` means no number applies (the banner case). One dict probe per label.
         """
-        name = normalise_host(host) if host else None
+        return self.site_for_name(normalise_host(host) if host else None)
+
+    def site_for_name(self, name: str | None) -> Site | None:
+        """:meth:`site_for` for a name :func:`normalise_host` gave (``None``: no valid host)."""
         if name and self.domains:
             if name.startswith("["):
                 site = self.domains.get(name)
@@ -149,7 +155,8 @@ def normalise_host(host: str) -> str | None:
 
     ``例子.中国``, ``XN--FSQU00A.xn--fiqs8s.`` and ``例子.中国:8080`` all give
     ``xn--fsqu00a.xn--fiqs8s``; ``[::1]:8000`` gives ``[::1]``. A WSGI server hands the
-    raw header over decoded as Latin-1, so UTF-8 sent raw is recovered first.
+    raw header over decoded as Latin-1, so UTF-8 sent raw is recovered first. A host name
+    is LDH labels of 1-63 characters, 253 in all once in ASCII; an IPv4 address is one.
     """
     host = host.strip()
     if not host or len(host) > 1024:
@@ -181,9 +188,33 @@ def normalise_host(host: str) -> str | None:
         labels = [_to_ascii(label) for label in host.split(".")]
     except ValueError:
         return None
-    if not all(_LABEL.match(label) for label in labels):
+    name = ".".join(labels)
+    if len(name) > 253 or not all(_LABEL.match(label) for label in labels):
         return None
-    return ".".join(labels)
+    return name
+
+
+def display_host(host: str | None) -> str | None:
+    """``host`` as a page or a log may show it (:func:`display_name`); ``None`` if not a host.
+
+    Anything :func:`normalise_host` refuses is not shown at all, so what a page shows is at
+    most 253 characters of letters, digits, marks, ``-`` and ``.`` (or an IPv6 literal).
+    """
+    name = normalise_host(host) if host else None
+    return display_name(name) if name else None
+
+
+def display_name(name: str) -> str:
+    """A name :func:`normalise_host` gave, with its IDN labels in Unicode (``例子.中国``).
+
+    A label stays in ASCII (``xn--...``) unless it decodes to letters, digits, marks and
+    ``-`` only: no symbol or punctuation that could pass for a ``/`` or a ``.``. The result
+    is what an operator may paste into ``ICP_FOOTER_DOMAINS``: it normalises back to
+    ``name``.
+    """
+    if "xn--" not in name:
+        return name
+    return ".".join(_to_unicode(label) for label in name.split("."))
 
 
 def _is_port(text: str) -> bool:
@@ -196,6 +227,18 @@ def _to_ascii(label: str) -> str:
     # IDNA 2003 (the standard library's codec) maps case and width as browsers do for
     # these labels; one label at a time so an error names nothing it should not.
     return label.encode("idna").decode("ascii")
+
+
+def _to_unicode(label: str) -> str:
+    if not label.startswith("xn--"):
+        return label
+    try:
+        text = label.encode("ascii").decode("idna")  # checks that it encodes back to label
+    except UnicodeError:
+        return label
+    if all(c == "-" or unicodedata.category(c)[0] in "LMN" for c in text):
+        return text
+    return label
 
 
 # -- reading the variables ------------------------------------------------------------------

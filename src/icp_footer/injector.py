@@ -314,7 +314,7 @@ class Injector:
         try:
             return self._feed(chunk)
         except Exception:
-            return self._fail(before + (chunk,))
+            return self._fail((*before, chunk))
 
     def finish(self) -> bytes:
         """Signal the end of the body; return what remains, including the insertion."""
@@ -530,7 +530,7 @@ class Injector:
                     if self._long_tag:  # a start tag that matters ends here: act on it now
                         self._flush(out, buf, base, pos)
                         name, self._long_tag = self._long_tag, b""
-                        self._start_tag(name, None, bool(tag.group(1)), buf, base, out)
+                        self._start_tag(name, None, buf, base, out, self_closing=bool(tag.group(1)))
                     continue
                 self._flush(out, buf, base, end)  # the tag is ordinary: its bytes can go
                 if self._enter_long_value(buf, pos, _ATTRS_RE):
@@ -708,7 +708,9 @@ class Injector:
             if tag is None:
                 return pos, at
             if start_name is not None:
-                changed = self._start_tag(start_name, at, bool(tag.group(2)), buf, base, out)
+                changed = self._start_tag(
+                    start_name, at, buf, base, out, self_closing=bool(tag.group(2))
+                )
             else:
                 assert end_name is not None
                 changed = self._end_tag(end_name, at, buf, base, out)
@@ -733,10 +735,11 @@ class Injector:
         self,
         name: bytes,
         at: int | None,
-        self_closing: bool,
         buf: bytes,
         base: int,
         out: list[bytes],
+        *,
+        self_closing: bool = False,
     ) -> bool:
         """Act on a real start tag at ``buf[at]``; True when the scanner's mode changed.
 
@@ -774,8 +777,9 @@ class Injector:
             return True
         if self._template_depth or name in _VOID or self._untracked:
             return False
-        if name == b"select" and self._counts.get(b"select"):
-            self._pop_from(self._last_index(b"select"))  # a <select> in a select closes it
+        select = self._last_index(b"select")
+        if name == b"select" and select is not None:
+            self._pop_from(select)  # a <select> in a select closes it
             return False
         if len(self._open) >= _MAX_DEPTH:
             self._stop_tracking(out)
@@ -931,7 +935,7 @@ class Injector:
                 if self._integration and nxt != 0x2F:
                     # HTML content inside <foreignObject>, <desc>, <title>, <mi>...
                     if name == b"script" or name in _RAWTEXT_END:
-                        self._start_tag(name, lt, bool(tag.group(2)), buf, base, out)
+                        self._start_tag(name, lt, buf, base, out, self_closing=bool(tag.group(2)))
                         return tag.end(), None
                     if name in (b"svg", b"math") and not tag.group(2):
                         self._foreign_depth += 1
@@ -984,7 +988,7 @@ class Injector:
             self._mode = self._markup_mode()
             if self._long_tag:
                 name, self._long_tag = self._long_tag, b""
-                self._start_tag(name, None, False, buf, base, out)
+                self._start_tag(name, None, buf, base, out)
         mode = self._mode
         if mode == _COMMENT:
             closer += b"-->"

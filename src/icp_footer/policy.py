@@ -9,11 +9,13 @@ The adapters stay protocol plumbing; everything they decide comes from here.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from icp_footer.config import Settings, Site, normalise_host
+from icp_footer.config import Settings, Site, display_name, normalise_host
 from icp_footer.render import (
     FooterStyle,
     already_shown_patterns,
@@ -30,6 +32,14 @@ log = logging.getLogger("icp_footer")
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _CACHE_SIZE = 256
+_WARNED_SIZE = 1024
+"""Hosts remembered as already reported; the oldest is forgotten first."""
+_WARN_LIMIT = 20
+"""New-host warnings per minute; the rest are counted in one summary line."""
+_LOGGED_HOST_LENGTH = 100
+# A valid host name standing in for the host in the banner's cached bytes: hosts come
+# and go by the thousand, the banner's markup does not.
+_HOST_MARK = "icp-footer-host-mark.invalid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +47,7 @@ class Target:
     """A request whose response may get the footer (or the banner)."""
 
     host: str
-    """The host as the banner names it (normalised when it is a valid host name)."""
+    """The host as pages and logs may show it (see ``display_host``); ``""`` if not valid."""
     site: Site | None
     """What the host shows; ``None`` means no number applies: the banner."""
     head: bool = False
@@ -67,52 +77,97 @@ def _supported_encodings() -> frozenset[str]:
 
 
 class Policy:
-    """Decisions for one middleware instance; holds no per-request state."""
+    """Decisions for one middleware instance; holds no per-request state.
 
-    def __init__(self, settings: Settings) -> None:
+    Safe to share between threads. ``clock`` (seconds, monotonic) times the warning cap.
+    """
+
+    def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self.encodings = _supported_encodings()
-        self._warned: OrderedDict[str, None] = OrderedDict()
+        self._clock = clock
+        self._lock = threading.Lock()  # guards the snippet cache and the warning state
         self._snippets: OrderedDict[tuple[object, ...], tuple[bytes, tuple[bytes, ...]]] = (
             OrderedDict()
         )
+        self._warned: OrderedDict[str, None] = OrderedDict()
+        self._window_end = float("-inf")
+        self._warnings_left = _WARN_LIMIT
+        self._unwarned = 0
 
     # -- 1. the request -------------------------------------------------------------------
 
     def request(self, method: str, path: str, host: str | None) -> Target | None:
         """Decide from the request alone; ``None`` means pass everything through untouched."""
+        if self._unwarned and self._clock() >= self._window_end:
+            self._may_warn(None)  # the summary of the window that just ended
         settings = self.settings
         if method not in ("GET", "HEAD") or not settings.is_home(path):
             return None
         head = method == "HEAD"
-        site = settings.site_for(host)
+        name = normalise_host(host) if host else None
+        site = settings.site_for_name(name)
+        if site is not None and site.silenced:
+            return None
+        shown = display_name(name) if name else ""
         if site is None:
             if settings.missing == "off":
                 return None
-            name = normalise_host(host) if host else None
-            shown = name or (host or "(no host)")
             if not head:
-                self._warn_once(shown)
-            return Target(shown, None, head)
-        if site.silenced:
-            return None
-        return Target(site.domain or host or "", site, head)
+                self._warn_missing(shown, host)
+        return Target(shown, site, head)
 
-    def _warn_once(self, host: str) -> None:
-        # Bounded: a stream of made-up Host headers must not grow memory.
-        if host in self._warned:
-            return
-        self._warned[host] = None
-        if len(self._warned) > 1024:
-            self._warned.popitem(last=False)
-        log.warning(
-            "icp-footer: no ICP number for host %r; showing the warning banner. Set "
-            'ICP_FOOTER_DOMAINS="%s=京ICP备XXXXXXXX号-1" (or ICP_FOOTER_NUMBER), '
-            'or "%s=none" to show nothing.',
-            host,
-            host,
-            host,
-        )
+    def _warn_missing(self, shown: str, host: str | None) -> None:
+        if shown:
+            what = repr(shown)
+            message = (
+                "icp-footer: no ICP number for host %s; showing the warning banner. Set "
+                "ICP_FOOTER_NUMBER, or an ICP_FOOTER_DOMAINS entry (DOMAIN=NUMBER, or "
+                "DOMAIN=none to show nothing)"
+            )
+        else:
+            what = _loggable(host) if host else "(none)"
+            message = (
+                "icp-footer: no ICP number, and the Host header %s is not a valid host name; "
+                "showing the warning banner without it"
+            )
+        if self._may_warn(what):
+            log.warning(message, what)
+
+    def _may_warn(self, key: str | None) -> bool:
+        """True the first time ``key`` is seen, while the minute's allowance lasts.
+
+        A minute starts with the first call after the last one ended; that call also logs
+        how many new hosts the last one left unreported. ``None`` only does the latter.
+        """
+        now = self._clock()
+        report = False
+        with self._lock:
+            unwarned = 0
+            if now >= self._window_end:
+                unwarned, self._unwarned = self._unwarned, 0
+                self._window_end, self._warnings_left = now + 60.0, _WARN_LIMIT
+            if key is None:
+                pass
+            elif key in self._warned:
+                self._warned.move_to_end(key)
+            else:
+                self._warned[key] = None
+                if len(self._warned) > _WARNED_SIZE:
+                    self._warned.popitem(last=False)
+                report = self._warnings_left > 0
+                if report:
+                    self._warnings_left -= 1
+                else:
+                    self._unwarned += 1
+        if unwarned:
+            log.warning(
+                "icp-footer: %d more hosts without a number (not logged one by one: "
+                "at most %d a minute)",
+                unwarned,
+                _WARN_LIMIT,
+            )
+        return report
 
     # -- 2. the response ------------------------------------------------------------------
 
@@ -159,32 +214,31 @@ class Policy:
         inline, nonce = style_policy(plan.csp)
         if not inline and nonce is None and plan.csp is not None:
             nonce = page_style_nonce(head)
-        key = (
-            target.site,
-            target.host if target.site is None else "",
-            charset,
-            inline,
-            nonce,
-            plan.xhtml,
-        )
-        cached = self._snippets.get(key)
-        if cached is not None:
-            self._snippets.move_to_end(key)
-            return cached
-        style = FooterStyle(
-            charset=charset, style_nonce=nonce, inline_style=inline, xhtml=plan.xhtml
-        )
         site = target.site
-        html = markup(site, self.settings, target.host, style)
-        patterns = tuple(already_shown_patterns(site.icp, charset)) if site and site.icp else ()
-        made = (encode(html, charset), patterns)
-        self._snippets[key] = made
-        if len(self._snippets) > _CACHE_SIZE:
-            self._snippets.popitem(last=False)
+        # A banner is cached with the mark for its host (or without one): never per host.
+        host = _HOST_MARK if site is None and target.host else ""
+        key = (site, host, charset, inline, nonce, plan.xhtml)
+        with self._lock:
+            made = self._snippets.get(key)
+            if made is not None:
+                self._snippets.move_to_end(key)
+        if made is None:  # rendered outside the lock: two threads may both render it
+            style = FooterStyle(
+                charset=charset, style_nonce=nonce, inline_style=inline, xhtml=plan.xhtml
+            )
+            html = markup(site, self.settings, host, style)
+            patterns = tuple(already_shown_patterns(site.icp, charset)) if site and site.icp else ()
+            made = (encode(html, charset), patterns)
+            with self._lock:
+                self._snippets[key] = made
+                if len(self._snippets) > _CACHE_SIZE:
+                    self._snippets.popitem(last=False)
+        if host:  # a shown host has nothing HTML escapes (see display_host)
+            return made[0].replace(encode(host, charset), encode(target.host, charset)), ()
         return made
 
 
-def markup(site: Site | None, settings: Settings, host: str, style: FooterStyle) -> str:
+def markup(site: Site | None, settings: Settings, host: str | None, style: FooterStyle) -> str:
     """The HTML a home page on ``host`` gets: the footer, the banner, or nothing ("")."""
     if site is None:
         return banner_html(host, style=style) if settings.missing == "banner" else ""
@@ -198,6 +252,12 @@ def markup(site: Site | None, settings: Settings, host: str, style: FooterStyle)
         psb_url=settings.psb_url,
         style=style,
     )
+
+
+def _loggable(text: str) -> str:
+    """``text`` cut short and quoted, control characters escaped: it cannot forge a line."""
+    cut = text[:_LOGGED_HOST_LENGTH]
+    return repr(cut) if cut == text else f"{cut!r}... ({len(text)} characters)"
 
 
 def edit_headers(headers: Sequence[tuple[str, str]], length: int | None) -> list[tuple[str, str]]:

@@ -62,6 +62,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
+from icp_footer.config import display_host
 from icp_footer.numbers import IcpNumber, PsbNumber
 
 __all__ = [
@@ -364,14 +365,20 @@ def footer_html(
     return f"{root}{w.style_block()}{line}</div>"
 
 
-def banner_html(host: str, *, style: FooterStyle, variable: str = "ICP_FOOTER_DOMAINS") -> str:
+def banner_html(
+    host: str | None, *, style: FooterStyle, variable: str = "ICP_FOOTER_DOMAINS"
+) -> str:
     """A bilingual notice that no number is configured for ``host``, and how to set one.
 
     It names the setting to use (``variable``, and ``ICP_FOOTER_NUMBER`` as the
-    alternative when ``variable`` is the default) and how to silence the notice.
+    alternative when ``variable`` is the default) and how to silence the notice. The host
+    is shown as :func:`~icp_footer.config.display_host` gives it (IDN in Unicode), in the
+    text and in the configuration lines; text that is not a host name is never shown: the
+    notice then names no host and its configuration lines use ``example.cn``.
     """
+    shown = display_host(host)
     w = _Writer(style, "icp-footer-banner")
-    h = _text(host)
+    h = _text(shown or "example.cn")
     var = _text(variable)
     example = "京ICP备XXXXXXXX号-1"
 
@@ -383,12 +390,15 @@ def banner_html(host: str, *, style: FooterStyle, variable: str = "ICP_FOOTER_DO
         return f"<p{w.attrs('icp-footer-banner__line', _BANNER_P, extra)}>{body}</p>"
 
     strong_attrs = w.attrs("icp-footer-banner__title", _BANNER_STRONG)
+    zh_title, en_title = "⚠ 此网站未显示 ICP 备案号", "This site shows no ICP filing number"
+    if shown:
+        zh_title, en_title = f"{zh_title}：{h}", f"{en_title} for {h}"
     set_line = code(f"{var}=&quot;{h}={example}&quot;")
     if variable == "ICP_FOOTER_DOMAINS":
         set_line += f"（或 / or {code(f'ICP_FOOTER_NUMBER=&quot;{example}&quot;')}）"
     lines = [
-        para("zh-CN", f"<strong{strong_attrs}>⚠ 此网站未显示 ICP 备案号：{h}</strong>"),
-        para("en", f"<strong{strong_attrs}>This site shows no ICP filing number for {h}.</strong>"),
+        para("zh-CN", f"<strong{strong_attrs}>{zh_title}</strong>"),
+        para("en", f"<strong{strong_attrs}>{en_title}.</strong>"),
         para("zh-CN", f"请设置 / Set: {set_line}"),
         para(
             "zh-CN",

@@ -3,6 +3,12 @@
 Responses that cannot be rewritten are decided from the request alone where possible and
 then never wrapped: the app's own iterable (a ``wsgi.file_wrapper`` included) goes to the
 server untouched.
+
+What the rewriter holds goes out, unchanged and with nothing inserted, before the data of the
+legacy ``write()`` callable and before an exception from the app's iterable. Nothing is yielded
+while everything is held (servers send the headers with the first item, even an empty one), so
+an error page started with ``exc_info`` can still replace the page; once bytes went out, the
+server re-raises, as it would without the middleware.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
+from icp_footer.asgi import _abandon
 from icp_footer.body import BodyRewriter
 from icp_footer.config import load
 from icp_footer.policy import Policy, Target, edit_headers
@@ -86,6 +93,14 @@ class _Exchange:
     def start_response(
         self, status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
     ) -> Callable[[bytes], object]:
+        if exc_info is not None and self.rewriter is not None:
+            # An error page replaces the page being rewritten, and what we hold of it, and
+            # passes through. A server whose headers already went out re-raises here instead;
+            # what we hold then still goes out (see _Body).
+            self.real_write = self.real_start_response(status, headers, exc_info)
+            self.rewriter = None
+            self.passthrough = self.started = True
+            return self.real_write
         if self.started or self.passthrough:
             # Headers already handed on: the server decides (and re-raises exc_info if it
             # already sent them), exactly as without the middleware.
@@ -107,19 +122,33 @@ class _Exchange:
         return self.write
 
     def write(self, data: bytes) -> None:
-        # The legacy write() callable: this response streams past us, untouched.
-        if not self.started:
-            assert self.status is not None
-            self.passthrough = True
-            self.started = True
-            self.real_write = self.real_start_response(self.status, self.headers, self.exc_info)
+        # The legacy write() callable: the rest of this response passes through, after
+        # what we hold.
+        held = self.give_up()
         assert self.real_write is not None
+        if held:
+            self.real_write(held)
         self.real_write(data)
 
     def start(self, length: int | None) -> None:
         assert self.status is not None
         self.started = True
-        self.real_start_response(self.status, edit_headers(self.headers, length), self.exc_info)
+        self.real_write = self.real_start_response(
+            self.status, edit_headers(self.headers, length), self.exc_info
+        )
+
+    def give_up(self) -> bytes:
+        """Stop rewriting; return what is held, unchanged, to send before anything else.
+
+        Before any byte went out that is the body as the app sent it, under its own headers.
+        """
+        rewriter, self.rewriter = self.rewriter, None
+        held = _abandon(rewriter) if rewriter is not None else b""
+        if not self.started and self.status is not None:
+            self.started = True
+            self.real_write = self.real_start_response(self.status, self.headers, self.exc_info)
+        self.passthrough = True
+        return held
 
 
 class _Body:
@@ -130,45 +159,55 @@ class _Body:
         self._result = result
 
     def __iter__(self) -> Iterator[bytes]:
+        try:
+            yield from self._rewrite()
+        except Exception:
+            # The body is cut short: what we hold goes out first, as it would have without us.
+            held = self._exchange.give_up()
+            if held:
+                yield held
+            raise
+
+    def _rewrite(self) -> Iterator[bytes]:
+        # Nothing is yielded while everything is held: servers send the headers with the
+        # first item, even an empty one, and an error page could no longer replace them.
         exchange = self._exchange
-        declared: int | None = None
-        finished = False
-        seen = False
+        seen = False  # a non-empty chunk came
         for chunk in self._result:
             rewriter = exchange.rewriter
-            if exchange.passthrough or rewriter is None or finished:
-                if not exchange.started and exchange.status is not None:
-                    exchange.start(None)
+            if exchange.passthrough or rewriter is None:
                 yield chunk
                 continue
-            if not exchange.started:
-                declared = _content_length(exchange.headers)
-                if declared is not None and declared == len(chunk) and chunk:
+            if not seen:
+                if not chunk:  # the app sends its headers early: let them go
+                    if not exchange.started:
+                        exchange.start(None)
+                    yield b""
+                    continue
+                seen = True
+                if _content_length(exchange.headers) == len(chunk) and not exchange.started:
                     # The whole body in one piece: finish now and send an exact length.
                     out = rewriter.feed(chunk) + rewriter.finish()
-                    finished = True
+                    exchange.rewriter = None
+                    exchange.passthrough = True
                     exchange.start(len(out))
                     yield out
                     continue
-                if not chunk and not seen:
+            out = rewriter.feed(chunk)
+            if out:
+                if not exchange.started:
                     exchange.start(None)
-                    yield b""
-                    continue
-                exchange.start(None)
-            seen = seen or bool(chunk)
-            yield rewriter.feed(chunk)
+                yield out
         rewriter = exchange.rewriter
-        if exchange.passthrough or rewriter is None or finished:
-            if not exchange.started and exchange.status is not None:
-                exchange.start(None)
+        if exchange.passthrough or rewriter is None:
             return
         if not seen:  # an empty body stays empty
             if not exchange.started:
-                exchange.start(declared)
+                exchange.start(_content_length(exchange.headers))
             return
-        if not exchange.started:
-            exchange.start(None)
         tail = rewriter.finish()
+        if not exchange.started:  # all of it was held: its length is known
+            exchange.start(len(tail))
         if tail:
             yield tail
 
