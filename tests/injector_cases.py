@@ -1124,3 +1124,180 @@ case(
     "footer",
     "footer",
 )
+
+# --------------------------------------------------------------------------------------------
+# 13. Hidden containers: the number is never left inside an element whose content a visitor
+#     does not see (a select's options, a closed <details>, an object's fallback, SVG text).
+# --------------------------------------------------------------------------------------------
+case("select_eof", b"<body><select><option>a", EOF, "end", "body", closer=b"</select>")
+case(
+    "select_optgroup_eof",
+    b"<body><select><optgroup label=g><option>a",
+    EOF,
+    "end",
+    "body",
+    closer=b"</select>",
+)
+case(
+    "select_before_body_end",
+    b"<body><select><option>a</body></html>",
+    first(b"</body>"),
+    "body",
+    "body",
+    closer=b"</select>",
+)
+case(
+    "select_closed_by_select",
+    b"<body><select><option>a<select><p>x</p></body>",
+    first(b"</body>"),
+    "body",
+    "body",
+)
+case(
+    "select_in_site_footer",
+    b"<body><footer><p>c</p><select><option>a</footer></body>",
+    first(b"</footer>"),
+    "footer",
+    "footer",
+    closer=b"</select>",
+)
+case(
+    "object_eof",
+    b'<body><object data="movie.swf"><p>fallback',
+    EOF,
+    "end",
+    "body",
+    closer=b"</object>",
+)
+case(
+    "object_before_body_end",
+    b'<body><object data="x.svg">fallback</body></html>',
+    first(b"</body>"),
+    "body",
+    "body",
+    closer=b"</object>",
+)
+case("video_eof", b"<body><video controls><source src=v.mp4>", EOF, "end", "body", closer=b"</video>")
+case("audio_eof", b"<body><audio><source src=a.mp3>x", EOF, "end", "body", closer=b"</audio>")
+case("canvas_eof", b"<body><canvas>fallback", EOF, "end", "body", closer=b"</canvas>")
+case(
+    "details_eof",
+    b"<body><details><summary>s</summary><div><span>x",
+    EOF,
+    "end",
+    "body",
+    closer=b"</span></div></details>",
+)
+case("dialog_eof", b"<body><dialog><p>x", EOF, "end", "body", closer=b"</dialog>")
+case(
+    "datalist_eof",
+    b"<body><datalist id=d><option>x",
+    EOF,
+    "end",
+    "body",
+    closer=b"</option></datalist>",
+)
+case("details_closed_then_eof", b"<body><details>x</details><p>y", EOF, "end", "body")
+case(
+    "details_closed_by_outer_div",
+    b"<body><div><details><p>x</div><p>y</p></body>",
+    first(b"</body>"),
+    "body",
+    "body",
+)
+case("svg_title_eof", b"<body><svg><title>t", EOF, "end", "body", closer=b"</title>")
+case("svg_desc_eof", b"<body><svg><g><desc>d", EOF, "end", "body", closer=b"</desc>")
+case(
+    "head_only_eof",
+    b'<!DOCTYPE html><html><head><meta charset="utf-8"><link rel=stylesheet href=s.css>',
+    EOF,
+    "end",
+    "body",
+)
+case("head_open_eof", b"<html><head>", EOF, "end", "body")
+
+# --------------------------------------------------------------------------------------------
+# 14. After </body>: the tree builder puts what follows into the body, so a footer a CMS
+#     writes there is the site footer.
+# --------------------------------------------------------------------------------------------
+case(
+    "footer_after_body_end",
+    b"<body><p>x</p></body><footer><p>f</p></footer></html>",
+    first(b"</footer>"),
+    "footer",
+    "footer",
+)
+case(
+    "footer_after_html_end",
+    b"<body><p>x</p></body></html>\n<footer>f</footer>\n",
+    first(b"</footer>"),
+    "footer",
+    "footer",
+)
+case(
+    "footer_after_body_replaces_earlier",
+    b"<body><footer>a</footer></body><footer>b</footer>",
+    last(b"</footer>"),
+    "footer",
+    "footer",
+)
+case(
+    "after_body_text_keeps_body_end",
+    b"<body><p>x</p></body>\n<!-- c -->\n</html>\n",
+    first(b"</body>"),
+    "body",
+    "body",
+)
+case(
+    "after_body_footer_in_section",
+    b"<body><section><p>x</body><footer>f</footer>",
+    first(b"</body>"),
+    "body",
+    "section",
+)
+
+# --------------------------------------------------------------------------------------------
+# 15. Long tags stream through; nesting past the tracking cap gives up on the site footer.
+# --------------------------------------------------------------------------------------------
+case(
+    "footer_long_value",
+    b'<body><footer><a href="' + b"x" * 20000 + b'">l</a></footer></body>',
+    first(b"</footer>"),
+    "footer",
+    "footer",
+)
+case(
+    "section_long_value",
+    b'<body><section data-props="' + b"y" * 20000 + b'"><footer>f</footer></section></body>',
+    first(b"</body>"),
+    "body",
+    "body",
+)
+case(
+    "footer_start_tag_long_value",
+    b'<body><footer data-props="' + b"y" * 20000 + b'">f</footer></body>',
+    first(b"</footer>"),
+    "footer",
+    "footer",
+)
+case(
+    "script_long_src_then_body_end",
+    b'<body><script src="' + b"s" * 20000 + b'"></body></script></body>',
+    last(b"</body>"),
+    "body",
+    "body",
+)
+case(
+    "nesting_past_cap_in_footer",
+    b"<body><footer>" + b"<div>" * 600 + b"f" + b"</div>" * 600 + b"</footer></body>",
+    first(b"</body>"),
+    "body",
+    "body",
+)
+case(
+    "nesting_past_cap_of_sections",
+    b"<body>" + b"<section>" * 600 + b"</section>" * 600 + b"<footer>f</footer></body>",
+    first(b"</body>"),
+    "body",
+    "body",
+)
