@@ -1177,7 +1177,9 @@ case(
     "body",
     closer=b"</object>",
 )
-case("video_eof", b"<body><video controls><source src=v.mp4>", EOF, "end", "body", closer=b"</video>")
+case(
+    "video_eof", b"<body><video controls><source src=v.mp4>", EOF, "end", "body", closer=b"</video>"
+)
 case("audio_eof", b"<body><audio><source src=a.mp3>x", EOF, "end", "body", closer=b"</audio>")
 case("canvas_eof", b"<body><canvas>fallback", EOF, "end", "body", closer=b"</canvas>")
 case(

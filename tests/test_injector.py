@@ -8,9 +8,12 @@ parent must be the page's site footer when the page has one, else ``<body>``.
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
+import time
 import tracemalloc
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -542,3 +545,148 @@ def test_violation_search_reads_long_values_like_the_plain_regex(
     expected = injector_module._GT_IN_VALUE.search(text, pos, limit)
     found = injector_module._search_violation(text, pos, limit)
     assert found == (expected.start() if expected else None)
+
+
+# -- linear time and bounded memory on hostile pages ------------------------------------------
+
+
+def _cost(document: bytes, chunk: int) -> float:
+    """Seconds (best of three) to stream ``document`` in pieces of ``chunk`` bytes."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        stream(document, [chunk])
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+HOSTILE: dict[str, tuple[Callable[[int], bytes], int, int]] = {
+    "sections_then_stray_end_tags": (
+        lambda n: b"<body>" + b"<section>" * n + b"</nav>" * n + b"</body>",
+        10_000,
+        65536,
+    ),
+    "elements_in_the_site_footer": (
+        lambda n: b"<body><footer>" + b"<div>" * n + b"</span>" * n + b"</footer></body>",
+        10_000,
+        65536,
+    ),
+    "hiders_then_stray_end_tags": (
+        lambda n: b"<body>" + b"<details><p>" * n + b"</nav>" * n + b"</body>",
+        5_000,
+        65536,
+    ),
+    "unfinished_tag_in_small_chunks": (
+        lambda n: b"<body><div" + b" a" * n,
+        100_000,
+        512,
+    ),
+    "unfinished_needle_tag_in_small_chunks": (
+        lambda n: b"<body><section data-x=" + b"y" * n,
+        200_000,
+        512,
+    ),
+    "unfinished_bogus_comment_in_small_chunks": (
+        lambda n: b"<body><!x" + b"y" * n,
+        200_000,
+        512,
+    ),
+    "unfinished_end_tag_in_small_chunks": (
+        lambda n: b'<body></body x="' + b"y" * n,
+        200_000,
+        512,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_time_is_linear_in_the_input(name: str) -> None:
+    """Four times the input costs about four times the time: a quadratic path costs 16."""
+    make, n, chunk = HOSTILE[name]
+    small, large = _cost(make(n), chunk), _cost(make(4 * n), chunk)
+    assert large / small < 8, f"{name}: {small * 1e3:.1f} ms -> {large * 1e3:.1f} ms"
+
+
+_RSS_PROBE = """
+import resource, sys
+from icp_footer.injector import Injector
+unit, count = sys.argv[1].encode(), int(sys.argv[2])
+injector = Injector(b"<div>n</div>")
+piece = unit * (65536 // len(unit))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+injector.feed(b"<html><body>")
+for _ in range(count * len(unit) // len(piece)):
+    injector.feed(piece)
+injector.feed(b"</body></html>")
+injector.finish()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+"""
+
+
+def _peak_rss_growth_kib(unit: str, size: int) -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", _RSS_PROBE, unit, str(size // len(unit))],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    return int(done.stdout)
+
+
+@pytest.mark.parametrize("unit", ["<section>", "<footer><div>", "<details><b>"])
+def test_deep_nesting_memory_is_bounded(unit: str) -> None:
+    """5 MB of open elements: peak RSS grows by no more than 5 MB of plain text does."""
+    text = _peak_rss_growth_kib("<p>x</p>", 5 << 20)
+    nested = _peak_rss_growth_kib(unit, 5 << 20)
+    assert nested < text + 4096, f"{unit}: +{nested} KiB vs +{text} KiB for text"
+
+
+def test_a_long_value_in_the_site_footer_streams() -> None:
+    """A 2 MB link in the site footer neither suppresses the number nor is held whole."""
+    injector = Injector(SNIPPET, lookbehind_limit=1 << 20)
+    piece = b"x" * 4096
+    held = 0
+    out = [injector.feed(b'<body><footer><a href="')]
+    for _ in range(512):
+        sent = injector.feed(piece)
+        out.append(sent)
+        held += len(piece) - len(sent)
+    out.append(injector.feed(b'">link</a></footer></body>'))
+    out.append(injector.finish())
+    assert held < 2 * 4096 + 64
+    assert injector.result is not None
+    assert injector.result.placement is Placement.FOOTER
+    assert b"".join(out).endswith(b">link</a>" + SNIPPET + b"</footer></body>")
+
+
+@pytest.mark.parametrize("sizes", [[1], [0], [0, 0, 0]])
+def test_an_empty_document_gets_the_snippet_however_it_is_fed(sizes: list[int]) -> None:
+    injector = Injector(SNIPPET)
+    out = b"".join(injector.feed(b"") for _ in sizes) + injector.finish()
+    assert out == SNIPPET
+    assert injector.result is not None
+    assert injector.result.placement is Placement.END_OF_DOCUMENT
+
+
+def test_a_footer_after_body_end_is_the_site_footer_within_the_lookbehind() -> None:
+    tail = b"<script>" + b"x" * 5000 + b"</script>"
+    document = b"<body><p>x</p></body>" + tail + b"<footer>f</footer>"
+    out, result = inject(document, SNIPPET)
+    assert result.placement is Placement.FOOTER
+    assert out == document.replace(b"f</footer>", b"f" + SNIPPET + b"</footer>")
+    # Past the look-behind the number goes before </body>, where it was held.
+    out, result = inject(document, SNIPPET, lookbehind_limit=1000)
+    assert result.placement is Placement.BEFORE_BODY_END
+    assert out == document.replace(b"</body>", SNIPPET + b"</body>")
+
+
+def test_abandon_returns_what_is_held_and_inserts_nothing() -> None:
+    injector = Injector(SNIPPET)
+    sent = injector.feed(b"<body><footer>f</footer><p>after")
+    rest = injector.abandon()
+    assert sent + rest == b"<body><footer>f</footer><p>after"
+    assert injector.feed(b"</body>") == b"</body>"
+    assert injector.finish() == b""
+    assert injector.result is not None
+    assert injector.result.placement is Placement.NOT_INSERTED

@@ -301,8 +301,7 @@ class Injector:
             self._pending_size += len(chunk)
             if len(self._buf) + self._pending_size < self._rescan_at:
                 return b""
-            chunk = b"".join(self._pending)
-            self._pending, self._pending_size, self._rescan_at = [], 0, 0
+            return self._feed_pending()
         if len(chunk) > _SLICE:
             # Scanning works on a lowercased copy of what it reads; slices keep that copy
             # small when a large body arrives in one piece and is mostly script or text.
@@ -321,9 +320,7 @@ class Injector:
         if self._failed:
             return b""
         self._finishing = True
-        pending = b"".join(self._pending)
-        self._pending, self._pending_size, self._rescan_at = [], 0, 0
-        out = self.feed(pending) if pending else b""
+        out = self._feed_pending() if self._pending else b""
         if self._failed:
             return out
         before = self._snapshot()
@@ -331,6 +328,16 @@ class Injector:
             return out + self._finish()
         except Exception:
             return out + self._fail(before)
+
+    def _feed_pending(self) -> bytes:
+        # In one piece, not in slices: each slice would scan the carried construct again.
+        chunk = b"".join(self._pending)
+        self._pending, self._pending_size, self._rescan_at = [], 0, 0
+        before = self._snapshot()
+        try:
+            return self._feed(chunk)
+        except Exception:
+            return self._fail((*before, chunk))
 
     def abandon(self, reason: str = "the body ended early") -> bytes:
         """The body will not end properly (a truncated stream): insert nothing.
@@ -785,6 +792,8 @@ class Injector:
             self._stop_tracking(out)
             return False
         if name == b"footer" and not self._sectioning and not self._hiding:
+            if at is not None:  # the look-behind may run out before here, whatever the chunks
+                self._flush(out, buf, base, at)
             if self._candidate is not None:  # a later site footer replaces the earlier one
                 self._candidate = None
                 self._release_held(out)
