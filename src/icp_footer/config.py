@@ -197,8 +197,9 @@ def normalise_host(host: str) -> str | None:
 def display_host(host: str | None) -> str | None:
     """``host`` as a page or a log may show it (:func:`display_name`); ``None`` if not a host.
 
-    Anything :func:`normalise_host` refuses is not shown at all, so what a page shows is at
-    most 253 characters of letters, digits, marks, ``-`` and ``.`` (or an IPv6 literal).
+    Anything :func:`normalise_host` refuses is not shown at all, so what is shown is at
+    most 253 characters of letters, digits, marks, ``-`` and ``.``: a host name or an IPv4
+    address, or else a compressed IPv6 literal such as ``[::1]``.
     """
     name = normalise_host(host) if host else None
     return display_name(name) if name else None

@@ -126,7 +126,7 @@ class Policy:
                 "DOMAIN=none to show nothing)"
             )
         else:
-            what = _loggable(host) if host else "(none)"
+            what = _loggable(host or "")
             message = (
                 "icp-footer: no ICP number, and the Host header %s is not a valid host name; "
                 "showing the warning banner without it"
@@ -147,18 +147,16 @@ class Policy:
             if now >= self._window_end:
                 unwarned, self._unwarned = self._unwarned, 0
                 self._window_end, self._warnings_left = now + 60.0, _WARN_LIMIT
-            if key is None:
-                pass
-            elif key in self._warned:
-                self._warned.move_to_end(key)
-            else:
+            if key is not None:
+                fresh = key not in self._warned
                 self._warned[key] = None
+                self._warned.move_to_end(key)  # a host seen again is forgotten last
                 if len(self._warned) > _WARNED_SIZE:
                     self._warned.popitem(last=False)
-                report = self._warnings_left > 0
-                if report:
+                if fresh and self._warnings_left:
                     self._warnings_left -= 1
-                else:
+                    report = True
+                elif fresh:
                     self._unwarned += 1
         if unwarned:
             log.warning(
@@ -216,8 +214,8 @@ class Policy:
             nonce = page_style_nonce(head)
         site = target.site
         # A banner is cached with the mark for its host (or without one): never per host.
-        host = _HOST_MARK if site is None and target.host else ""
-        key = (site, host, charset, inline, nonce, plan.xhtml)
+        mark = _HOST_MARK if site is None and target.host else ""
+        key = (site, mark, charset, inline, nonce, plan.xhtml)
         with self._lock:
             made = self._snippets.get(key)
             if made is not None:
@@ -226,15 +224,15 @@ class Policy:
             style = FooterStyle(
                 charset=charset, style_nonce=nonce, inline_style=inline, xhtml=plan.xhtml
             )
-            html = markup(site, self.settings, host, style)
+            html = markup(site, self.settings, mark, style)
             patterns = tuple(already_shown_patterns(site.icp, charset)) if site and site.icp else ()
             made = (encode(html, charset), patterns)
             with self._lock:
                 self._snippets[key] = made
                 if len(self._snippets) > _CACHE_SIZE:
                     self._snippets.popitem(last=False)
-        if host:  # a shown host has nothing HTML escapes (see display_host)
-            return made[0].replace(encode(host, charset), encode(target.host, charset)), ()
+        if mark:  # a shown host has nothing HTML escapes (see display_host)
+            return made[0].replace(mark.encode(charset), encode(target.host, charset)), ()
         return made
 
 
