@@ -1,7 +1,8 @@
 """The ASGI middleware, checked on the raw messages it sends.
 
 httpx's ASGITransport buffers whole bodies, so these tests drive the ASGI protocol by hand
-and record every message, with its timing relative to the app.
+and record every message, with its timing relative to the app. One runs uvicorn, on
+127.0.0.1, to see a bad setting stop it.
 """
 
 from __future__ import annotations

@@ -229,17 +229,17 @@ def _abandon(rewriter: BodyRewriter) -> bytes:
     """Stop rewriting: every byte ``rewriter`` holds, unchanged, and never the snippet.
 
     Before any byte went out that is the body as the app sent it, and later chunks pass
-    through as they come. After, the injector's held bytes come back re-encoded (with a
-    sync flush) when the body is compressed, and later chunks keep going through the codec.
+    through as they come. After, a compressed body's held bytes come back re-encoded (with a
+    sync flush), and later chunks keep going through the codec: the body stays one stream.
     """
     # TODO(move to BodyRewriter.abandon)
-    if rewriter._passthrough:
+    if rewriter._passthrough or rewriter._dropping:
         return b""
     if rewriter._original is not None:
         return rewriter._give_back()
-    assert rewriter._injector is not None  # bytes went out, so it had started
-    held = rewriter._injector.abandon("the body was interrupted")
-    return rewriter._codec.encode(held, final=False) if rewriter._codec else held
+    out: list[bytes] = []
+    rewriter._abandon(out, "the body was interrupted")
+    return b"".join(out)
 
 
 def _in_event_loop() -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
-from icp_footer.asgi import _abandon
+from icp_footer.asgi import _abandon  # TODO(move to BodyRewriter.abandon)
 from icp_footer.body import BodyRewriter
 from icp_footer.config import load
 from icp_footer.policy import Policy, Target, edit_headers
