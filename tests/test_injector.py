@@ -670,7 +670,7 @@ def test_an_empty_document_gets_the_snippet_however_it_is_fed(sizes: list[int]) 
 
 
 def test_a_footer_after_body_end_is_the_site_footer_within_the_lookbehind() -> None:
-    tail = b"<script>" + b"x" * 5000 + b"</script>"
+    tail = b"\n<!-- " + b"x" * 5000 + b" -->\n"  # nothing that lands in the body
     document = b"<body><p>x</p></body>" + tail + b"<footer>f</footer>"
     out, result = inject(document, SNIPPET)
     assert result.placement is Placement.FOOTER
@@ -690,3 +690,16 @@ def test_abandon_returns_what_is_held_and_inserts_nothing() -> None:
     assert injector.finish() == b""
     assert injector.result is not None
     assert injector.result.placement is Placement.NOT_INSERTED
+
+
+def test_content_after_body_end_moves_the_insertion_to_the_end() -> None:
+    """What follows </body> lands in the body: inserting before </body> would move it."""
+    document = b"<body><p>x</body>tail</html>"
+    out, result = inject(document, SNIPPET)
+    assert result.placement is Placement.END_OF_DOCUMENT
+    assert out == document + SNIPPET
+    # Whitespace and comments after </body> leave the insertion there.
+    document = b"<body><p>x</body>\n<!-- c -->\n</html>\n"
+    out, result = inject(document, SNIPPET)
+    assert result.placement is Placement.BEFORE_BODY_END
+    assert out == document.replace(b"</body>", SNIPPET + b"</body>")

@@ -139,6 +139,18 @@ _TAG_NAME = re.compile(rb"</?([a-z][^\t\n\f\r />]*+)")
 _NEEDLE_NAMES = frozenset(_START_NEEDLES + _END_NEEDLES)
 _SECTIONING_NAMES = frozenset(_SECTIONING)
 _HIDER_NAMES = frozenset(_HIDERS)
+# Hiders whose end tag closes everything opened inside them.
+_CLOSES_ALL_INSIDE = frozenset((b"select", b"object", b"details", b"dialog"))
+# Start tags that close an open <p> (the tree builder's "close a p element").
+_CLOSES_P = frozenset(
+    b"address article aside blockquote center details dialog dir div dl fieldset figcaption "
+    b"figure footer form header hgroup h1 h2 h3 h4 h5 h6 hr li listing main menu nav ol p "
+    b"pre search section summary table ul dd dt xmp plaintext".split()
+)
+# Elements that bound the scope in which those start tags look for a <p>, <li> or <dd>.
+_SCOPE_BOUNDARY = frozenset(
+    b"applet caption html table td th marquee object template button ol ul".split()
+)
 # Attributes as the tokenizer reads them. Once "=" follows a name the value must match in
 # full (a quote there always opens a quoted value), so an unterminated value fails the match.
 _ATTRS = (
@@ -178,8 +190,10 @@ _BLOCK_END = frozenset(
 )
 # SVG and MathML elements whose content is parsed as HTML again.
 _INTEGRATION_POINTS = frozenset(b"foreignobject desc title mi mo mn ms mtext".split())
+# End tags that may end foreign content: p, br, body and html always; the others when an
+# HTML element of that name is open around it (the tree builder then pops up to it).
 _FOREIGN_EXIT_END = frozenset(
-    b"body html footer article aside main nav section template p br".split()
+    b"body html footer article aside main nav section template p br".split() + list(_HIDERS)
 )
 # Foreign-content tags that change something, and so are never streamed when long.
 _FOREIGN_KEEP = _BREAKOUT | _INTEGRATION_POINTS | _FOREIGN_EXIT_END | {b"svg", b"math"}
@@ -265,6 +279,7 @@ class Injector:
         self._site_footer_open = False
         self._body_ended = False  # a real </body> or </html> was seen
         self._body_end: tuple[int, bytes] | None = None  # its offset, and the closer there
+        self._at_body_end = False  # the candidate is that </body>: content after it moves it
         # Where the snippet goes if nothing better comes: a site footer's "</footer" or the
         # first "</body>"; what follows it is held until the end, within the look-behind.
         self._candidate: int | None = None
@@ -399,7 +414,7 @@ class Injector:
         self._held_size += len(data)
         if self._held_size <= self._limit:
             return
-        if self._candidate_placement is not Placement.FOOTER:
+        if self._at_body_end or self._candidate_placement is not Placement.FOOTER:
             # Nothing after </body> can move the insertion far: it goes there now.
             self._decide_at_candidate(out)
             return
@@ -424,6 +439,7 @@ class Injector:
             self._held, self._held_size = [], 0
 
     def _set_candidate(self, offset: int, placement: Placement, closer: bytes) -> None:
+        self._at_body_end = False
         self._candidate = offset
         self._candidate_placement = placement
         self._candidate_closer = closer
@@ -672,7 +688,9 @@ class Injector:
         end = len(buf)
         gt_from = pos  # violations before this were text or bogus comments
         while True:
-            needle = self._next(_ANY_TAG if self._tracks_all() else _NEEDLE, low, pos)
+            after_body = self._candidate is not None and self._at_body_end
+            every_tag = after_body or self._tracks_all()
+            needle = self._next(_ANY_TAG if every_tag else _NEEDLE, low, pos)
             gt = self._violation(low, max(pos, gt_from))
             if gt is not None and (needle is None or gt < needle.start()):
                 # A quoted value may hold ">": tokenize the tag it belongs to exactly.
@@ -686,7 +704,10 @@ class Injector:
                 pos = tag.end()
                 continue
             if needle is None:
-                return pos, _unfinished(low, pos)
+                stop = _unfinished(low, pos)
+                if after_body and _is_content(low[pos:stop]):
+                    self._body_end_moves(out, buf, base, pos)
+                return pos, stop
             at = needle.start()
             opener = _tag_start(low, pos, at)
             if opener is not None:  # inside a tag or a bogus comment: skip all of it
@@ -700,6 +721,15 @@ class Injector:
                 pos = close
                 continue
             start_name, end_name = needle.group(1), needle.group(2)
+            if (
+                after_body
+                and (
+                    start_name is not None
+                    or end_name in (b"p", b"br")  # stray, these make an element
+                    or _is_content(low[pos:at])
+                )
+            ):
+                self._body_end_moves(out, buf, base, pos)
             if start_name is None and end_name is None:  # "<!--"
                 if end - at < 6:
                     return pos, at
@@ -752,6 +782,10 @@ class Injector:
 
         ``at`` is ``None`` for a long tag acted on at its end, which is never ``<plaintext>``.
         """
+        if name in (b"input", b"keygen", b"textarea") and not self._template_depth:
+            select = self._last_index(b"select")
+            if select is not None:  # these end a select, as "</select>" would
+                self._pop_from(select)
         if name == b"script":
             self._mode = _SCRIPT
             self._script_level = 0
@@ -785,9 +819,12 @@ class Injector:
         if self._template_depth or name in _VOID or self._untracked:
             return False
         select = self._last_index(b"select")
-        if name == b"select" and select is not None:
-            self._pop_from(select)  # a <select> in a select closes it
-            return False
+        if select is not None and name not in (b"option", b"optgroup", b"hr"):
+            if name == b"select":
+                self._pop_from(select)  # a <select> in a select closes it
+            return False  # every other start tag in a select is ignored
+        if self._tracks_all():
+            self._close_implied(name)
         if len(self._open) >= _MAX_DEPTH:
             self._stop_tracking(out)
             return False
@@ -810,22 +847,25 @@ class Injector:
         if self._template_depth:
             return False
         if name in (b"body", b"html"):
-            if self._site_footer_open:  # the site footer is still open: it goes there, now
-                self._flush(out, buf, base, at)
-                self._footer_or(out, base + at, Placement.BEFORE_BODY_END, "before </body>")
-                self._e = at
-                return True
             if not self._body_ended:
                 # The tree builder puts whatever follows into the body all the same (a CMS
-                # may write its footer after </body>): hold it until the end.
+                # may write its footer after </body>): hold it until the end, and if more
+                # than whitespace and comments come, the body really ends at the end.
                 self._body_ended = True
                 self._flush(out, buf, base, at)  # may run the site footer's look-behind out
-                self._body_end = (base + at, self._closer(0))
-                if self._candidate is None:
+                if self._site_footer_open:
+                    self._set_candidate(base + at, Placement.FOOTER, self._closer(1))
+                else:
+                    self._body_end = (base + at, self._closer(0))
+                    if self._candidate is not None:
+                        return False
                     self._set_candidate(base + at, Placement.BEFORE_BODY_END, self._closer(0))
+                self._at_body_end = True
             return False
         if self._untracked:
             return False
+        if self._counts.get(b"select") and name not in (b"select", b"option", b"optgroup"):
+            return False  # inside a select every other end tag is ignored
         index = self._last_index(name)
         if index is None:
             if not self._tracks_all() or name not in _BLOCK_END:
@@ -838,6 +878,16 @@ class Injector:
             self._set_candidate(base + at, Placement.FOOTER, self._closer(1))
         self._pop_from(index)
         return False
+
+    def _body_end_moves(self, out: list[bytes], buf: bytes, base: int, at: int) -> None:
+        """Content after </body>, from ``buf[at]`` on, lands in the body: the end is further.
+
+        Unless the look-behind runs out before it (the same, however the body is split).
+        """
+        self._flush(out, buf, base, at)
+        if self.result is None:
+            self._candidate = None
+            self._release_held(out)
 
     # -- open elements ---------------------------------------------------------------------
 
@@ -881,16 +931,44 @@ class Injector:
                     return index
         return len(stack)
 
+    def _close_implied(self, name: bytes) -> None:
+        """Pop what the start tag ``name`` closes implicitly (tracked elements only)."""
+        if name in _CLOSES_P:
+            self._pop_in_scope(b"p")
+        if name == b"li":
+            self._pop_in_scope(b"li")
+        elif name in (b"dd", b"dt"):
+            self._pop_in_scope(b"dd")
+            self._pop_in_scope(b"dt")
+        elif name in (b"option", b"optgroup") and self._open[-1:] == [b"option"]:
+            self._pop_from(len(self._open) - 1)
+            if name == b"optgroup" and self._open[-1:] == [b"optgroup"]:
+                self._pop_from(len(self._open) - 1)
+
+    def _pop_in_scope(self, name: bytes) -> None:
+        index = self._last_index(name)
+        if index is not None and not any(
+            other in _SCOPE_BOUNDARY for other in self._open[index + 1 :]
+        ):
+            self._pop_from(index)
+
     def _closer(self, start: int) -> bytes:
         """End tags that close every hider open at or after ``_open[start]``.
 
-        What is open inside a hider is closed first, innermost first, except ``p`` (a
-        stray ``</p>`` would make an empty paragraph; the snippet's ``<div>`` closes it).
+        What is open inside a hider is closed first, innermost first, so that each end
+        tag meets its own element; a hider whose end tag closes everything inside it
+        (``</select>``, ``</object>``, ``</details>``, ``</dialog>``) needs no more.
         """
         names = self._open[self._first_hider(start) :]
-        if b"select" in names:  # "</select>" closes everything inside it
-            names = names[: names.index(b"select") + 1]
-        return b"".join(b"</" + name + b">" for name in reversed(names) if name != b"p")
+        closer = b""
+        if b"select" in names:  # a select ignores every end tag but its own: it goes first
+            closer = b"</select>"
+            names = names[: names.index(b"select")]
+        for index, name in enumerate(names):
+            if name in _CLOSES_ALL_INSIDE:
+                names = names[: index + 1]
+                break
+        return closer + b"".join(b"</" + name + b">" for name in reversed(names))
 
     def _stop_tracking(self, out: list[bytes]) -> None:
         """Nesting went past _MAX_DEPTH: stop tracking, and so give up on the site footer."""
@@ -913,7 +991,7 @@ class Injector:
         """
         end = len(low)
         while True:
-            if not self._integration:
+            if not self._integration and not self._tracks_all():
                 skip = _FOREIGN_SKIP.match(low, pos)
                 pos = skip.end() if skip else pos
             lt = low.find(b"<", pos)
@@ -965,7 +1043,9 @@ class Injector:
                     if not self._foreign_depth:
                         self._mode = _DATA
                         return tag.end(), None
-                elif name in _FOREIGN_EXIT_END:
+                elif name in (b"p", b"br", b"body", b"html") or (
+                    self._template_depth if name == b"template" else self._counts.get(name)
+                ):
                     self._foreign_depth = 0
                     self._mode = _DATA
                     return lt, None
@@ -1033,7 +1113,9 @@ class Injector:
         ``closer`` closes what is open at ``offset`` (a comment, raw text, templates); the
         hiders open there are closed after it.
         """
-        if self._site_footer_open:
+        if self._candidate is not None:
+            self._decide_at_candidate(out)
+        elif self._site_footer_open:
             self._decide(
                 out,
                 offset,
@@ -1041,8 +1123,6 @@ class Injector:
                 "as the last child of the site footer",
                 closer + self._closer(1),
             )
-        elif self._candidate is not None:
-            self._decide_at_candidate(out)
         else:
             if self._note:
                 reason = f"{reason} ({self._note})"
@@ -1073,6 +1153,12 @@ def _search_violation(low: bytes, pos: int, limit: int) -> int | None:
         if low.find(b">", value, limit if close < 0 else close) >= 0:
             return m.start()
         pos = m.start() + 1
+
+
+def _is_content(text: bytes) -> bool:
+    """Does ``text``, between tags, put something in the tree (not only whitespace)?"""
+    text = text.strip(b"\t\n\f\r ")
+    return bool(text) and not text.startswith((b"<!", b"<?", b"</"))
 
 
 def _tag_start(low: bytes, lo: int, at: int) -> int | None:
