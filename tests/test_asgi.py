@@ -667,3 +667,17 @@ def test_a_bad_setting_stops_uvicorn() -> None:
     assert "ICP_FOOTER_NUMBER" in text
     assert "京ICP备123号" in text
     assert "unsupported" not in text
+
+
+@pytest.mark.parametrize(
+    "bodies", [[b""], [b"", b""], [b"", b"", b""]], ids=["one", "two", "three"]
+)
+def test_an_empty_html_page_gets_the_number_however_it_is_sent(bodies: list[bytes]) -> None:
+    """Empty more_body messages or none: the same page, with the number, every time."""
+    messages = asyncio.run(run(wrap(raw_app(bodies)), scope()))
+    check_protocol(messages)
+    body = body_of(messages)
+    assert body.count(NUMBER.encode()) == 1
+    assert body.startswith(b"<div") and body.endswith(b"</div>")
+    length = headers_of(messages).get(b"content-length")
+    assert length in (None, [str(len(body)).encode()])

@@ -180,7 +180,7 @@ class _Responder:
         if not self._started:
             if not more:
                 # The whole body in one message: send an exact Content-Length.
-                out = rewriter.feed(body) + rewriter.finish() if body else b""
+                out = rewriter.feed(body) + rewriter.finish()  # an empty page gets it too
                 await self._send_start(len(out))
                 self._passthrough = True
                 await self._send({"type": "http.response.body", "body": out, "more_body": False})
@@ -207,7 +207,7 @@ class _Responder:
             await self._send(self._start)
             return
         assert self._rewriter is not None
-        held = _abandon(self._rewriter)
+        held = self._rewriter.abandon()
         if held:
             await self._send({"type": "http.response.body", "body": held, "more_body": True})
 
@@ -223,23 +223,6 @@ def _edit(raw: Iterable[tuple[bytes, bytes]], length: int | None) -> list[tuple[
     """:func:`edit_headers` on ASGI's byte pairs."""
     headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
     return [(n.encode("latin-1"), v.encode("latin-1")) for n, v in edit_headers(headers, length)]
-
-
-def _abandon(rewriter: BodyRewriter) -> bytes:
-    """Stop rewriting: every byte ``rewriter`` holds, unchanged, and never the snippet.
-
-    Before any byte went out that is the body as the app sent it, and later chunks pass
-    through as they come. After, a compressed body's held bytes come back re-encoded (with a
-    sync flush), and later chunks keep going through the codec: the body stays one stream.
-    """
-    # TODO(move to BodyRewriter.abandon)
-    if rewriter._passthrough or rewriter._dropping:
-        return b""
-    if rewriter._original is not None:
-        return rewriter._give_back()
-    out: list[bytes] = []
-    rewriter._abandon(out, "the body was interrupted")
-    return b"".join(out)
 
 
 def _in_event_loop() -> bool:

@@ -206,7 +206,8 @@ class BodyRewriter:
     one member). Only a compressed stream says whether the body ended properly, so there
     the output from the insertion on (up to ``lookbehind_limit`` bytes) waits for its end.
     Where the original stream is broken, the output stays broken the same way, keeps every
-    byte decoded before the break, and has nothing inserted:
+    byte decoded before the break (br: but the last step, which its decoder drops), and has
+    nothing inserted:
 
     * a stream that ends early (a truncated body) is not completed: what was decoded goes
       out flushed and the stream stays unterminated (or, if nothing went out yet, the
@@ -358,11 +359,11 @@ class BodyRewriter:
         injector = self._injector
         if injector is not None:
             self._emit(injector.abandon(reason), out)
-            self.result = injector.result
-            if self._held is not None:
-                assert self.result is not None
-                self._held[0] = self._held[0][len(self.result.inserted) :]
+            decided = injector.result
+            if self._held is not None and decided is not None:  # take the insertion back
+                self._held[0] = self._held[0][len(decided.inserted) :]
                 self.result = InjectionResult(Placement.NOT_INSERTED, None, b"", reason)
+            self.result = self.result or decided
             self._release(out)
         if self._codec is not None:
             self._send(self._codec.flush(), out)

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
-from icp_footer.asgi import _abandon  # TODO(move to BodyRewriter.abandon)
 from icp_footer.body import BodyRewriter
 from icp_footer.config import load
 from icp_footer.policy import Policy, Target, edit_headers
@@ -143,7 +142,7 @@ class _Exchange:
         Before any byte went out that is the body as the app sent it, under its own headers.
         """
         rewriter, self.rewriter = self.rewriter, None
-        held = _abandon(rewriter) if rewriter is not None else b""
+        held = rewriter.abandon() if rewriter is not None else b""
         if not self.started and self.status is not None:
             self.started = True
             self.real_write = self.real_start_response(self.status, self.headers, self.exc_info)
@@ -201,10 +200,7 @@ class _Body:
         rewriter = exchange.rewriter
         if exchange.passthrough or rewriter is None:
             return
-        if not seen:  # an empty body stays empty
-            if not exchange.started:
-                exchange.start(_content_length(exchange.headers))
-            return
+        # An empty page gets the number too: a visitor sees a blank page with it.
         tail = rewriter.finish()
         if not exchange.started:  # all of it was held: its length is known
             exchange.start(len(tail))
