@@ -15,6 +15,7 @@ import tracemalloc
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
@@ -703,3 +704,156 @@ def test_content_after_body_end_moves_the_insertion_to_the_end() -> None:
     out, result = inject(document, SNIPPET)
     assert result.placement is Placement.BEFORE_BODY_END
     assert out == document.replace(b"</body>", SNIPPET + b"</body>")
+
+
+# -- the tree outside the snippet -------------------------------------------------------------
+#
+# Generated pages in the shapes real pages take (lists in lists, tables of cells, inline
+# formatting, hidden containers, SVG icons), with a chain of elements left open where the
+# number goes: the tree builder's tree of the page must be the same with and without it.
+# Documented limit left out: a page <a> left open around the insertion point (the snippet's
+# own <a> makes the tree builder close it, by the adoption agency algorithm).
+
+TREE_SNIPPET = b'<div id="icp"><a href="https://beian.miit.gov.cn/">ICPMARK</a></div>'
+_INLINE_WORDS = [
+    b"text",
+    "中文 备案".encode(),
+    b" ",
+    b"&amp;",
+    b"<br>",
+    b'<img src="i.png" alt="">',
+]
+
+
+def _inline(draw: st.DrawFn, depth: int) -> bytes:
+    kind = draw(st.sampled_from(["word", "word", "b", "i", "em", "span", "a", "comment"]))
+    if kind == "word" or depth > 2:
+        return draw(st.sampled_from(_INLINE_WORDS))
+    if kind == "comment":
+        return b"<!-- c -->"
+    if kind == "a":
+        return b'<a href="/x">' + draw(st.sampled_from(_INLINE_WORDS)) + b"</a>"
+    tag = kind.encode()
+    inner = b"".join(_inline(draw, depth + 1) for _ in range(draw(st.integers(0, 2))))
+    return b"<" + tag + b">" + inner + b"</" + tag + b">"
+
+
+# (open tag, close tag, what it holds) for the blocks; the last item of each is left open
+# when the block is on the open chain.
+_BLOCKS = {
+    "p": (b"<p>", b"</p>", "inline"),
+    "div": (b'<div class="c">', b"</div>", "flow"),
+    "section": (b"<section>", b"</section>", "flow"),
+    "footer": (b"<footer>", b"</footer>", "flow"),
+    "blockquote": (b"<blockquote>", b"</blockquote>", "flow"),
+    "h1": (b"<h1>", b"</h1>", "inline"),
+    "ul": (b"<ul>", b"</ul>", "li"),
+    "table": (b"<table>", b"</table>", "tr"),
+    "details": (b"<details><summary>s</summary>", b"</details>", "flow"),
+    "object": (b'<object data="m.swf">', b"</object>", "flow"),
+    "select": (b"<select>", b"</select>", "option"),
+    "svg": (b'<svg viewBox="0 0 9 9">', b"</svg>", "svg"),
+    "video": (b"<video controls>", b"</video>", "source"),
+}
+_ITEMS = {
+    "li": (b"<li>", b"</li>", "flow"),
+    "tr": (b"<tr>", b"</tr>", "td"),
+    "td": (b"<td>", b"</td>", "flow"),
+    "option": (b"<option>", b"</option>", "text"),
+    "svg": (b"<g>", b"</g>", "svg"),
+    "source": (b'<source src="v.mp4">', b"", "none"),
+}
+
+
+def _content(draw: st.DrawFn, model: str, depth: int, open_chain: bool) -> bytes:
+    """Children for ``model``; with ``open_chain``, the last child is left open."""
+    count = draw(st.integers(0, 2))
+    parts: list[bytes] = []
+    for i in range(count + (1 if open_chain else 0)):
+        last_open = open_chain and i == count
+        if model == "inline":
+            parts.append(b"" if last_open else _inline(draw, depth))
+        elif model == "text":
+            parts.append(draw(st.sampled_from(_INLINE_WORDS[:3])))
+        elif model == "none":
+            pass
+        elif model in _ITEMS or (model == "svg"):
+            parts.append(_element(draw, _ITEMS[model], depth, last_open))
+        elif depth > 4 or (draw(st.booleans()) and not last_open):
+            parts.append(_inline(draw, depth))
+        else:
+            name = draw(st.sampled_from(sorted(_BLOCKS)))
+            parts.append(_element(draw, _BLOCKS[name], depth, last_open))
+    return b"".join(parts)
+
+
+def _element(draw: st.DrawFn, spec: tuple[bytes, bytes, str], depth: int, left_open: bool) -> bytes:
+    start, end, model = spec
+    inner = _content(draw, model, depth + 1, left_open and depth < 6)
+    return start + inner + (b"" if left_open else end)
+
+
+@st.composite
+def real_shaped_pages(draw: st.DrawFn) -> bytes:
+    body = _content(draw, "flow", 0, draw(st.booleans()))
+    ending = draw(
+        st.sampled_from(
+            [b"", b"</body></html>", b"</body>\n</html>\n", b"</body><!-- x -->\n", b"</body>tail"]
+        )
+    )
+    return b"<!DOCTYPE html><html><head><title>t</title></head><body>" + body + ending
+
+
+def _tree(document: bytes) -> bytes:
+    """html5lib's tree of ``document`` without the snippet, whitespace-only text dropped."""
+    root: Any = html5lib.parse(document, namespaceHTMLElements=False, scripting=True)
+    for parent in list(root.iter()):
+        for index, child in enumerate(list(parent)):
+            if child.get("id") != "icp":
+                continue
+            parent.remove(child)
+            if child.tail:  # text that followed the snippet stays where it was
+                if index:
+                    parent[index - 1].tail = (parent[index - 1].tail or "") + child.tail
+                else:
+                    parent.text = (parent.text or "") + child.tail
+    for element in root.iter():
+        element.text = (element.text or "").strip() or None
+        element.tail = (element.tail or "").strip() or None
+    return bytes(ElementTree.tostring(root))
+
+
+_HIDDEN_ANCESTORS = {
+    "select", "datalist", "object", "video", "audio", "canvas", "details", "dialog",
+    "template", "head", "title", "textarea", "noscript", "script", "style",
+}  # fmt: skip
+
+
+def _visible_in_body(document: bytes) -> bool:
+    root: Any = html5lib.parse(document, namespaceHTMLElements=False, scripting=True)
+    parents = {child: parent for parent in root.iter() for child in parent}
+    hits = [e for e in root.iter() if e.get("id") == "icp"]
+    if len(hits) != 1:
+        return False
+    ancestors, node = [], hits[0]
+    while node in parents:
+        node = parents[node]
+        ancestors.append(str(node.tag))
+    return "body" in ancestors and not any(
+        a.startswith("{") or a in _HIDDEN_ANCESTORS for a in ancestors
+    )
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(real_shaped_pages())
+@example(b"<body><p>x</body>tail")
+@example(b"<body><table><tr><td><p>x")
+@example(b"<body><ul><li><b>x")
+@example(b'<body><object data="m.swf"><table><tr><td>x')
+@example(b"<body><select><option>a</body>\n</html>\n")
+@example(b'<body><details><summary>s</summary><svg viewBox="0 0 9 9"><g>')
+def test_the_tree_outside_the_snippet_is_unchanged(document: bytes) -> None:
+    out, result = inject(document, TREE_SNIPPET)
+    assert result.placement is not Placement.NOT_INSERTED
+    assert _visible_in_body(out), out
+    assert _tree(out) == _tree(document), out

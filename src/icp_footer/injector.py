@@ -83,12 +83,13 @@ _HIDERS = (
 )  # fmt: skip
 
 _START_NEEDLES = (
-    *(b"script", b"plaintext", b"template", b"svg", b"math"),
+    *(b"script", b"plaintext", b"template", b"svg", b"math", b"table"),
     *_RAWTEXT,
     *_SECTIONING,
     *_HIDERS,
 )
-_END_NEEDLES = (b"template", *_SECTIONING, *_HIDERS, b"body", b"html")
+# A table open at </body> makes the tree builder ignore it: it is tracked for that.
+_END_NEEDLES = (b"template", *_SECTIONING, *_HIDERS, b"table", b"body", b"html")
 
 
 def _alternation(words: Iterable[bytes]) -> bytes:
@@ -139,14 +140,16 @@ _TAG_NAME = re.compile(rb"</?([a-z][^\t\n\f\r />]*+)")
 _NEEDLE_NAMES = frozenset(_START_NEEDLES + _END_NEEDLES)
 _SECTIONING_NAMES = frozenset(_SECTIONING)
 _HIDER_NAMES = frozenset(_HIDERS)
-# Hiders whose end tag closes everything opened inside them.
-_CLOSES_ALL_INSIDE = frozenset((b"select", b"object", b"details", b"dialog"))
 # Start tags that close an open <p> (the tree builder's "close a p element").
 _CLOSES_P = frozenset(
     b"address article aside blockquote center details dialog dir div dl fieldset figcaption "
     b"figure footer form header hgroup h1 h2 h3 h4 h5 h6 hr li listing main menu nav ol p "
     b"pre search section summary table ul dd dt xmp plaintext".split()
 )
+# Elements whose end tag closes everything opened inside them, unless one of _SCOPE is:
+# a table inside an object keeps "</object>" from reaching the object.
+_POPS_INSIDE = frozenset((b"select", b"object", b"details", b"dialog"))
+_SCOPE = frozenset(b"applet caption html table td th marquee object template".split())
 # Elements that bound the scope in which those start tags look for a <p>, <li> or <dd>.
 _SCOPE_BOUNDARY = frozenset(
     b"applet caption html table td th marquee object template button ol ul".split()
@@ -280,6 +283,9 @@ class Injector:
         self._body_ended = False  # a real </body> or </html> was seen
         self._body_end: tuple[int, bytes] | None = None  # its offset, and the closer there
         self._at_body_end = False  # the candidate is that </body>: content after it moves it
+        # What is open at that </body> ignores it (a select, SVG): comments after it move it too.
+        self._fragile_body_end = False
+        self._foreign_closer = b""  # closes the SVG text an end tag just left, for _end_tag
         # Where the snippet goes if nothing better comes: a site footer's "</footer" or the
         # first "</body>"; what follows it is held until the end, within the look-behind.
         self._candidate: int | None = None
@@ -726,6 +732,7 @@ class Injector:
                 and (
                     start_name is not None
                     or end_name in (b"p", b"br")  # stray, these make an element
+                    or (end_name is None and self._fragile_body_end)  # a comment that stays inside
                     or _is_content(low[pos:at])
                 )
             ):
@@ -840,6 +847,7 @@ class Injector:
 
     def _end_tag(self, name: bytes, at: int, buf: bytes, base: int, out: list[bytes]) -> bool:
         """Act on a real end tag starting at ``buf[at]``; True when the mode changed."""
+        foreign_closer, self._foreign_closer = self._foreign_closer, b""
         if name == b"template":
             if self._template_depth:
                 self._template_depth -= 1
@@ -854,13 +862,19 @@ class Injector:
                 self._body_ended = True
                 self._flush(out, buf, base, at)  # may run the site footer's look-behind out
                 if self._site_footer_open:
-                    self._set_candidate(base + at, Placement.FOOTER, self._closer(1))
+                    closer = foreign_closer + self._closer(1)
+                    self._set_candidate(base + at, Placement.FOOTER, closer)
                 else:
-                    self._body_end = (base + at, self._closer(0))
+                    self._body_end = (base + at, foreign_closer + self._closer(0))
                     if self._candidate is not None:
                         return False
-                    self._set_candidate(base + at, Placement.BEFORE_BODY_END, self._closer(0))
+                    self._set_candidate(base + at, Placement.BEFORE_BODY_END, self._body_end[1])
                 self._at_body_end = True
+                self._fragile_body_end = (
+                    self._fragile_body_end
+                    or bool(self._candidate_closer)
+                    or bool(self._counts.get(b"table"))
+                )
             return False
         if self._untracked:
             return False
@@ -868,14 +882,15 @@ class Injector:
             return False  # inside a select every other end tag is ignored
         index = self._last_index(name)
         if index is None:
-            if not self._tracks_all() or name not in _BLOCK_END:
+            if not self._site_footer_open or name not in _BLOCK_END:
+                # In a hider, one that matches nothing is taken as stray: closing the hider
+                # once more is harmless, the number inside it is not.
                 return False
-            # It closes an element around the site footer (or a hider), and so that too.
-            index = 0 if self._site_footer_open else self._first_hider(0)
+            index = 0  # it closes an element around the site footer, and so the footer
         if index == 0 and self._site_footer_open:
             self._flush(out, buf, base, at)
             self._site_footer_open = False
-            self._set_candidate(base + at, Placement.FOOTER, self._closer(1))
+            self._set_candidate(base + at, Placement.FOOTER, foreign_closer + self._closer(1))
         self._pop_from(index)
         return False
 
@@ -956,8 +971,7 @@ class Injector:
         """End tags that close every hider open at or after ``_open[start]``.
 
         What is open inside a hider is closed first, innermost first, so that each end
-        tag meets its own element; a hider whose end tag closes everything inside it
-        (``</select>``, ``</object>``, ``</details>``, ``</dialog>``) needs no more.
+        tag meets its own element, unless the hider's own end tag closes all of it.
         """
         names = self._open[self._first_hider(start) :]
         closer = b""
@@ -965,8 +979,9 @@ class Injector:
             closer = b"</select>"
             names = names[: names.index(b"select")]
         for index, name in enumerate(names):
-            if name in _CLOSES_ALL_INSIDE:
-                names = names[: index + 1]
+            inside = names[index + 1 :]
+            if name in _POPS_INSIDE and name not in inside and _SCOPE.isdisjoint(inside):
+                names = names[: index + 1]  # its end tag closes all that is inside it
                 break
         return closer + b"".join(b"</" + name + b">" for name in reversed(names))
 
@@ -991,6 +1006,16 @@ class Injector:
         """
         end = len(low)
         while True:
+            if self._at_body_end and self._candidate is not None:
+                # After a </body> met here the tree builder stays in this SVG: anything but
+                # whitespace and another </body> lands in it, so the body ends further on.
+                lt = low.find(b"<", pos)
+                if low[pos : end if lt < 0 else lt].strip(b"\t\n\f\r "):
+                    self._body_end_moves(out, buf, base, pos)
+                elif lt >= 0 and end - lt < 2:
+                    return pos, lt  # "<" or "</": which one is not known yet
+                elif lt >= 0 and low[lt + 1] != 0x2F:  # end tags only close things
+                    self._body_end_moves(out, buf, base, pos)
             if not self._integration and not self._tracks_all():
                 skip = _FOREIGN_SKIP.match(low, pos)
                 pos = skip.end() if skip else pos
@@ -1043,9 +1068,18 @@ class Injector:
                     if not self._foreign_depth:
                         self._mode = _DATA
                         return tag.end(), None
-                elif name in (b"p", b"br", b"body", b"html") or (
+                elif name in (b"body", b"html"):
+                    # The tree builder leaves the SVG open: note the body's end, stay here.
+                    self._fragile_body_end = True
+                    if self._integration in (b"title", b"desc"):  # SVG text nobody sees
+                        self._foreign_closer = b"</" + self._integration + b">"
+                    self._end_tag(name, lt, buf, base, out)
+                elif name in (b"p", b"br") or (
                     self._template_depth if name == b"template" else self._counts.get(name)
                 ):
+                    if self._integration in (b"title", b"desc"):  # SVG text nobody sees
+                        self._foreign_closer = b"</" + self._integration + b">"
+                    self._integration = b""
                     self._foreign_depth = 0
                     self._mode = _DATA
                     return lt, None
