@@ -678,6 +678,7 @@ def test_an_empty_html_page_gets_the_number_however_it_is_sent(bodies: list[byte
     check_protocol(messages)
     body = body_of(messages)
     assert body.count(NUMBER.encode()) == 1
-    assert body.startswith(b"<div") and body.endswith(b"</div>")
+    assert body.startswith(b"<div")
+    assert body.endswith(b"</div>")
     length = headers_of(messages).get(b"content-length")
     assert length in (None, [str(len(body)).encode()])

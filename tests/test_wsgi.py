@@ -552,7 +552,8 @@ def test_an_empty_html_page_gets_the_number_however_it_is_sent(chunks: list[byte
     status, headers, body = call(linted(make_app(chunks)))
     assert status == "200 OK"
     assert body.count(NUMBER.encode()) == 1
-    assert body.startswith(b"<div") and body.endswith(b"</div>")
+    assert body.startswith(b"<div")
+    assert body.endswith(b"</div>")
     length = [v for n, v in headers if n.lower() == "content-length"]
     assert length in ([], [str(len(body))])
 
