@@ -30,6 +30,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from icp_footer import _scan
+from icp_footer._scan import ATTRS as _ATTRS
+from icp_footer._scan import TAG as _TAG
+from icp_footer._scan import alternation as _alternation
+
 __all__ = ["DEFAULT_LOOKBEHIND_LIMIT", "InjectionResult", "Injector", "Placement", "inject"]
 
 log = logging.getLogger("icp_footer")
@@ -92,50 +97,7 @@ _START_NEEDLES = (
 _END_NEEDLES = (b"template", *_SECTIONING, *_HIDERS, b"table", b"body", b"html")
 
 
-def _alternation(words: Iterable[bytes]) -> bytes:
-    """A regex matching any of ``words``, factored by common prefixes.
-
-    The regular-expression engine tries alternatives one by one, so ``s(?:cript|tyle)``
-    rejects a non-needle tag in one comparison where ``script|style|...`` takes twenty.
-    """
-    groups: dict[bytes, list[bytes]] = {}
-    for word in sorted(set(words)):
-        groups.setdefault(word[:1], []).append(word[1:])
-    parts = []
-    for head, tails in groups.items():
-        rest = [t for t in tails if t]
-        if not rest:
-            parts.append(re.escape(head))
-            continue
-        inner = _alternation(rest)
-        if len({t[:1] for t in rest}) > 1 or b"" in tails:
-            inner = b"(?:" + inner + b")"
-        parts.append(re.escape(head) + inner + (b"?" if b"" in tails else b""))
-    return b"|".join(parts)
-
-
 # Everything below matches the ASCII-lowercased buffer (bytes.lower() keeps every offset).
-_NEEDLE = re.compile(
-    rb"<(?:!--|("
-    + _alternation(_START_NEEDLES)
-    + rb")"
-    + _DELIM
-    + rb"|/("
-    + _alternation(_END_NEEDLES)
-    + rb")"
-    + _DELIM
-    + rb")"
-)
-# While the site footer is open every tag matters (it is small): its inner elements decide
-# when an end tag like </div> closes the footer from outside.
-_ANY_TAG = re.compile(rb"<(?:!--|([a-z][^\t\n\f\r />]*+)|/([a-z][^\t\n\f\r />]*+))")
-# A quoted attribute value holding ">": the one case where a tag does not end at its first ">".
-_GT_IN_VALUE = re.compile(rb"=[\t\n\f\r ]*+(?:\"[^\">]*+>|'[^'>]*+>)")
-# The same search, handing values longer than 256 bytes to bytes.find: the engine walks a
-# value byte by byte, and base64 images make values of many kilobytes. A match ends with ">"
-# (the value holds it) or with the value's 257th byte; group 1 is set for a double quote.
-_GT_OR_LONG_VALUE = re.compile(rb"=[\t\n\f\r ]*+(?:(\")[^\">]{0,256}+[^\"]|'[^'>]{0,256}+[^'])")
-_OPENER = re.compile(rb"<[a-z!?/]")
 _TAG_NAME = re.compile(rb"</?([a-z][^\t\n\f\r />]*+)")
 _NEEDLE_NAMES = frozenset(_START_NEEDLES + _END_NEEDLES)
 _SECTIONING_NAMES = frozenset(_SECTIONING)
@@ -154,15 +116,6 @@ _SCOPE = frozenset(b"applet caption html table td th marquee object template".sp
 _SCOPE_BOUNDARY = frozenset(
     b"applet caption html table td th marquee object template button ol ul".split()
 )
-# Attributes as the tokenizer reads them. Once "=" follows a name the value must match in
-# full (a quote there always opens a quoted value), so an unterminated value fails the match.
-_ATTRS = (
-    rb"(?:[\t\n\f\r ]++|/(?!>)|(?:=[^\t\n\f\r />=]*+|[^\t\n\f\r />=]++)"
-    rb"(?:[\t\n\f\r ]*+=[\t\n\f\r ]*+(?:\"[^\"]*+\"|'[^']*+'|[^\t\n\f\r >\"'][^\t\n\f\r >]*+|(?=>))"
-    rb"|(?![\t\n\f\r ]*+=)))*+"
-)
-# One whole tag, attribute by attribute; group 1 is the tag name, group 2 a self-closing "/".
-_TAG = re.compile(rb"</?([a-z][^\t\n\f\r />]*+)" + _ATTRS + rb"(/?)>")
 _COMMENT_END = re.compile(rb"--!?>")
 # The rest of a tag after a quoted value; and, when that is unfinished, whether it stops
 # inside another quoted value (group 1 is its quote).
@@ -303,8 +256,7 @@ class Injector:
         self._failed = False
         self._note = ""
         self._e = 0
-        self._found: dict[int, tuple[int, re.Match[bytes] | None]] = {}  # by id(pattern)
-        self._gt: tuple[int, int | None] | None = None
+        self._tags = _scan.TagScanner(_START_NEEDLES, _END_NEEDLES)
 
     # -- public API ------------------------------------------------------------------------
 
@@ -530,8 +482,6 @@ class Injector:
         pos = 0
         low = b""  # the ASCII-lowercased buffer, made when a markup mode first needs it
         end = len(buf)
-        self._found = {}
-        self._gt = None
         while True:
             if self.result is not None:
                 self._mode = _DONE
@@ -616,21 +566,6 @@ class Injector:
         self._quote = value.group(1)
         return True
 
-    def _next(self, pattern: re.Pattern[bytes], low: bytes, pos: int) -> re.Match[bytes] | None:
-        """``pattern.search(low, pos)``, remembering the answer for this buffer.
-
-        The scanner asks again from later positions; while the match found before is still
-        ahead (or there was none), it is the answer, and the buffer is not searched again.
-        """
-        found = self._found.get(id(pattern))  # a pattern hashes its whole source
-        if found is not None:
-            start, match = found
-            if start <= pos and (match is None or match.start() >= pos):
-                return match
-        match = pattern.search(low, pos)
-        self._found[id(pattern)] = (pos, match)
-        return match
-
     def _markup_mode(self) -> int:
         return _FOREIGN if self._foreign_depth else _DATA
 
@@ -692,52 +627,20 @@ class Injector:
         unfinished construct to carry (``len(buf)`` when there is none).
         """
         end = len(buf)
-        gt_from = pos  # violations before this were text or bogus comments
         while True:
             after_body = self._candidate is not None and self._at_body_end
-            every_tag = after_body or self._tracks_all()
-            needle = self._next(_ANY_TAG if every_tag else _NEEDLE, low, pos)
-            gt = self._violation(low, max(pos, gt_from))
-            if gt is not None and (needle is None or gt < needle.start()):
-                # A quoted value may hold ">": tokenize the tag it belongs to exactly.
-                opener = _tag_start(low, pos, gt)
-                if opener is None or not _is_tag_opener(low, opener):
-                    gt_from = gt + 1  # text or bogus comment
-                    continue
-                tag = _TAG.match(low, opener)
-                if tag is None:
-                    return pos, opener
-                pos = tag.end()
-                continue
-            if needle is None:
-                stop = _unfinished(low, pos)
-                if after_body and _is_content(low[pos:stop]):
-                    self._body_end_moves(out, buf, base, pos)
-                return pos, stop
-            at = needle.start()
-            opener = _tag_start(low, pos, at)
-            if opener is not None:  # inside a tag or a bogus comment: skip all of it
-                if _is_tag_opener(low, opener):
-                    tag = _TAG.match(low, opener)
-                    close = -1 if tag is None else tag.end()
-                else:
-                    close = low.find(b">", opener) + 1 or -1
-                if close < 0:
-                    return pos, opener
-                pos = close
-                continue
-            start_name, end_name = needle.group(1), needle.group(2)
-            if (
-                after_body
-                and (
-                    start_name is not None
-                    or end_name in (b"p", b"br")  # stray, these make an element
-                    or (end_name is None and self._fragile_body_end)  # a comment that stays inside
-                    or _is_content(low[pos:at])
-                )
+            every_tag = after_body or self._site_footer_open or self._hiding > 0
+            kind, at, tag_end, name, self_closing, text_from = self._tags.next(low, pos, every_tag)
+            if after_body and (
+                _is_content(low[text_from:at])
+                or kind == _scan.START
+                or (kind == _scan.END and name in (b"p", b"br"))  # stray, these make one
+                or (kind == _scan.COMMENT and self._fragile_body_end)  # stays inside
             ):
-                self._body_end_moves(out, buf, base, pos)
-            if start_name is None and end_name is None:  # "<!--"
+                self._body_end_moves(out, buf, base, text_from)
+            if kind == _scan.UNFINISHED:
+                return pos, at
+            if kind == _scan.COMMENT:
                 if end - at < 6:
                     return pos, at
                 if low[at + 4] == 0x3E:  # "<!-->"
@@ -748,32 +651,14 @@ class Injector:
                     self._mode = _COMMENT
                     return at + 4, None
                 continue
-            tag = _TAG.match(low, at)
-            if tag is None:
-                return pos, at
-            if start_name is not None:
-                changed = self._start_tag(
-                    start_name, at, buf, base, out, self_closing=bool(tag.group(2))
-                )
+            assert name is not None
+            if kind == _scan.START:
+                changed = self._start_tag(name, at, buf, base, out, self_closing=self_closing)
             else:
-                assert end_name is not None
-                changed = self._end_tag(end_name, at, buf, base, out)
-            pos = tag.end()
+                changed = self._end_tag(name, at, buf, base, out)
+            pos = tag_end
             if changed:
                 return pos, None
-
-    def _violation(self, low: bytes, pos: int) -> int | None:
-        """Where the first quoted value holding ">" at or after ``pos`` starts, if any.
-
-        Like :meth:`_next`, it remembers the answer for this buffer.
-        """
-        if self._gt is not None:
-            start, found = self._gt
-            if start <= pos and (found is None or found >= pos):
-                return found
-        found = _search_violation(low, pos, len(low))
-        self._gt = (pos, found)
-        return found
 
     def _start_tag(
         self,
@@ -1174,35 +1059,10 @@ def _common_prefix(patterns: tuple[bytes, ...]) -> bytes:
     return first[:n]
 
 
-def _search_violation(low: bytes, pos: int, limit: int) -> int | None:
-    """``_GT_IN_VALUE.search(low, pos, limit).start()``, reading long values with find."""
-    while True:
-        m = _GT_OR_LONG_VALUE.search(low, pos, limit)
-        if m is None:
-            return None
-        value = m.end()
-        if low[value - 1] == 0x3E:  # ">" within the value's first 257 bytes
-            return m.start()
-        close = low.find(b"'" if m.start(1) < 0 else b'"', value, limit)
-        if low.find(b">", value, limit if close < 0 else close) >= 0:
-            return m.start()
-        pos = m.start() + 1
-
-
 def _is_content(text: bytes) -> bool:
     """Does ``text``, between tags, put something in the tree (not only whitespace)?"""
     text = text.strip(b"\t\n\f\r ")
     return bool(text) and not text.startswith((b"<!", b"<?", b"</"))
-
-
-def _tag_start(low: bytes, lo: int, at: int) -> int | None:
-    """The opener of the tag or bogus comment that contains ``at``, if any.
-
-    Exact as long as no quoted value in ``low[lo:at]`` holds ``>``.
-    """
-    gt = low.rfind(b">", lo, at)
-    m = _OPENER.search(low, gt + 1 if gt >= 0 else lo, at)
-    return None if m is None else m.start()
 
 
 def _is_tag_opener(low: bytes, at: int) -> bool:
@@ -1222,18 +1082,6 @@ def _is_unfinished_tag(rest: bytes) -> bool:
         rest[1:2] not in b"!?"
         and (rest[1:2] != b"/" or len(rest) < 3 or _is_tag_opener(rest.lower(), 0))
     )
-
-
-def _unfinished(low: bytes, pos: int) -> int:
-    """Where an unfinished construct at the end of ``low`` starts (``len(low)`` if none)."""
-    gt = low.rfind(b">", pos)
-    lo = gt + 1 if gt >= 0 else pos
-    m = _OPENER.search(low, lo)
-    if m is not None:
-        return m.start()
-    if low.endswith(b"<") and len(low) - 1 >= lo:
-        return len(low) - 1
-    return len(low)
 
 
 def inject(

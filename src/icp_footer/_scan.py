@@ -1,0 +1,246 @@
+"""The data state's tag scanner: one contract, two implementations.
+
+``TagScanner(start_names, end_names).next(low, pos, every_tag)`` reads the ASCII-lowercased
+buffer ``low`` from ``pos`` as a browser's tokenizer reads the data state, and returns the next
+event that can change a decision, skipping text, ordinary tags (attribute by attribute, so a
+quoted value holding ``>`` does not end one), bogus comments and ``</>``:
+
+``(kind, at, end, name, self_closing, text_from)``
+
+* ``COMMENT``: ``<!--`` starts at ``at`` (``end`` is ``at + 4``);
+* ``START`` / ``END``: a complete start or end tag ``low[at:end]`` named ``name``, one of
+  ``start_names`` / ``end_names`` (any name with ``every_tag``);
+* ``UNFINISHED``: nothing more in the buffer; an unfinished construct starts at ``at``
+  (``len(low)`` when there is none), to be carried until more bytes come.
+
+``text_from`` is where the text before the event starts (after the last construct skipped).
+
+This module is the pure-Python implementation and the reference: it asks the regular
+expression engine for the next needle and treats every other tag as ending at its first
+``>``, which is exact unless a quoted value holds ``>``; a second search finds every such value
+(``="...>``) and only those tags are read attribute by attribute. ``icp_footer._speedups``
+walks the bytes in C with the same answers; :data:`TagScanner` is the one in use.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Iterable
+from typing import Protocol
+
+__all__ = ["COMMENT", "END", "START", "UNFINISHED", "Event", "PyTagScanner", "TagScanner"]
+
+UNFINISHED, COMMENT, START, END = range(4)
+
+Event = tuple[int, int, int, bytes | None, bool, int]
+
+_DELIM = rb"[\t\n\f\r />]"
+
+
+class Scanner(Protocol):
+    def next(self, low: bytes, pos: int, every_tag: bool) -> Event: ...
+
+
+def alternation(words: Iterable[bytes]) -> bytes:
+    """A regex matching any of ``words``, factored by common prefixes.
+
+    The regular-expression engine tries alternatives one by one, so ``s(?:cript|tyle)``
+    rejects a non-needle tag in one comparison where ``script|style|...`` takes twenty.
+    """
+    groups: dict[bytes, list[bytes]] = {}
+    for word in sorted(set(words)):
+        groups.setdefault(word[:1], []).append(word[1:])
+    parts = []
+    for head, tails in groups.items():
+        rest = [t for t in tails if t]
+        if not rest:
+            parts.append(re.escape(head))
+            continue
+        inner = alternation(rest)
+        if len({t[:1] for t in rest}) > 1 or b"" in tails:
+            inner = b"(?:" + inner + b")"
+        parts.append(re.escape(head) + inner + (b"?" if b"" in tails else b""))
+    return b"|".join(parts)
+
+
+# Attributes as the tokenizer reads them. Once "=" follows a name the value must match in
+# full (a quote there always opens a quoted value), so an unterminated value fails the match.
+ATTRS = (
+    rb"(?:[\t\n\f\r ]++|/(?!>)|(?:=[^\t\n\f\r />=]*+|[^\t\n\f\r />=]++)"
+    rb"(?:[\t\n\f\r ]*+=[\t\n\f\r ]*+(?:\"[^\"]*+\"|'[^']*+'|[^\t\n\f\r >\"'][^\t\n\f\r >]*+|(?=>))"
+    rb"|(?![\t\n\f\r ]*+=)))*+"
+)
+# One whole tag, attribute by attribute; group 1 is the tag name, group 2 a self-closing "/".
+TAG = re.compile(rb"</?([a-z][^\t\n\f\r />]*+)" + ATTRS + rb"(/?)>")
+# Any tag, when every tag matters.
+_ANY_TAG = re.compile(rb"<(?:!--|([a-z][^\t\n\f\r />]*+)|/([a-z][^\t\n\f\r />]*+))")
+# A quoted value longer than 256 bytes is handed to bytes.find: the engine walks a value byte
+# by byte, and base64 images make values of many kilobytes. A match ends with ">" (the value
+# holds it) or with the value's 257th byte; group 1 is set for a double quote.
+_GT_OR_LONG_VALUE = re.compile(rb"=[\t\n\f\r ]*+(?:(\")[^\">]{0,256}+[^\"]|'[^'>]{0,256}+[^'])")
+_OPENER = re.compile(rb"<[a-z!?/]")
+
+
+class PyTagScanner:
+    """The reference :class:`Scanner`, in Python. It remembers searches for one buffer."""
+
+    def __init__(self, start_names: Iterable[bytes], end_names: Iterable[bytes]) -> None:
+        self._needles = _needle_search(tuple(start_names), tuple(end_names))
+        self._low = b""
+        self._found: dict[bool, tuple[int, re.Match[bytes] | None]] = {}
+        self._gt: tuple[int, int | None] | None = None
+
+    def next(self, low: bytes, pos: int, every_tag: bool) -> Event:
+        """The next event in ``low`` from ``pos`` (see the module's docstring)."""
+        if low is not self._low:
+            self._low, self._found, self._gt = low, {}, None
+        text_from = gt_from = pos  # violations before gt_from were text or bogus comments
+        while True:
+            needle = self._next_needle(low, pos, every_tag)
+            gt = self._violation(low, max(pos, gt_from))
+            if gt is not None and (needle is None or gt < needle.start()):
+                # A quoted value may hold ">": tokenize the tag it belongs to exactly.
+                opener = _tag_start(low, pos, gt)
+                if opener is None or not _is_tag_opener(low, opener):
+                    gt_from = gt + 1  # text or bogus comment
+                    continue
+                tag = TAG.match(low, opener)
+                if tag is None:
+                    return UNFINISHED, opener, opener, None, False, text_from
+                pos = text_from = tag.end()
+                continue
+            if needle is None:
+                stop = _unfinished(low, pos)
+                return UNFINISHED, stop, stop, None, False, text_from
+            at = needle.start()
+            opener = _tag_start(low, pos, at)
+            if opener is not None:  # inside a tag or a bogus comment: skip all of it
+                if _is_tag_opener(low, opener):
+                    tag = TAG.match(low, opener)
+                    close = -1 if tag is None else tag.end()
+                else:
+                    close = low.find(b">", opener) + 1 or -1
+                if close < 0:
+                    return UNFINISHED, opener, opener, None, False, text_from
+                pos = text_from = close
+                continue
+            start_name, end_name = needle.group(1), needle.group(2)
+            if start_name is None and end_name is None:
+                return COMMENT, at, at + 4, None, False, text_from
+            tag = TAG.match(low, at)
+            if tag is None:
+                return UNFINISHED, at, at, None, False, text_from
+            if start_name is not None:
+                return START, at, tag.end(), start_name, bool(tag.group(2)), text_from
+            return END, at, tag.end(), end_name, False, text_from
+
+    def _next_needle(self, low: bytes, pos: int, every_tag: bool) -> re.Match[bytes] | None:
+        """The next needle's match, remembering the answer for this buffer.
+
+        The scanner asks again from later positions; while the match found before is still
+        ahead (or there was none), it is the answer, and the buffer is not searched again.
+        """
+        found = self._found.get(every_tag)
+        if found is not None:
+            start, match = found
+            if start <= pos and (match is None or match.start() >= pos):
+                return match
+        match = (_ANY_TAG if every_tag else self._needles).search(low, pos)
+        self._found[every_tag] = (pos, match)
+        return match
+
+    def _violation(self, low: bytes, pos: int) -> int | None:
+        """Where the first quoted value holding ">" at or after ``pos`` starts, if any."""
+        if self._gt is not None:
+            start, found = self._gt
+            if start <= pos and (found is None or found >= pos):
+                return found
+        found = search_violation(low, pos, len(low))
+        self._gt = (pos, found)
+        return found
+
+
+@functools.lru_cache(maxsize=8)
+def _needle_search(
+    start_names: tuple[bytes, ...], end_names: tuple[bytes, ...]
+) -> re.Pattern[bytes]:
+    """``<!--``, or a start or end tag with one of the names (groups 1 and 2)."""
+    return re.compile(
+        rb"<(?:!--|("
+        + alternation(start_names)
+        + rb")"
+        + _DELIM
+        + rb"|/("
+        + alternation(end_names)
+        + rb")"
+        + _DELIM
+        + rb")"
+    )
+
+
+def search_violation(low: bytes, pos: int, limit: int) -> int | None:
+    """Where the first quoted value holding ``>`` in ``low[pos:limit]`` starts, if any.
+
+    Long values are read with ``bytes.find``.
+    """
+    while True:
+        m = _GT_OR_LONG_VALUE.search(low, pos, limit)
+        if m is None:
+            return None
+        value = m.end()
+        if low[value - 1] == 0x3E:  # ">" within the value's first 257 bytes
+            return m.start()
+        close = low.find(b"'" if m.start(1) < 0 else b'"', value, limit)
+        if low.find(b">", value, limit if close < 0 else close) >= 0:
+            return m.start()
+        pos = m.start() + 1
+
+
+def _tag_start(low: bytes, lo: int, at: int) -> int | None:
+    """The opener of the tag or bogus comment that contains ``at``, if any.
+
+    Exact as long as no quoted value in ``low[lo:at]`` holds ``>``.
+    """
+    gt = low.rfind(b">", lo, at)
+    m = _OPENER.search(low, gt + 1 if gt >= 0 else lo, at)
+    return None if m is None else m.start()
+
+
+def _is_tag_opener(low: bytes, at: int) -> bool:
+    """``<x`` or ``</x`` with an ASCII letter x: the start of a real tag token."""
+    c = low[at + 1 : at + 2]
+    if c == b"/":
+        c = low[at + 2 : at + 3]
+    return c.isalpha()
+
+
+def _unfinished(low: bytes, pos: int) -> int:
+    """Where an unfinished construct at the end of ``low`` starts (``len(low)`` if none)."""
+    gt = low.rfind(b">", pos)
+    lo = gt + 1 if gt >= 0 else pos
+    m = _OPENER.search(low, lo)
+    if m is not None:
+        return m.start()
+    if low.endswith(b"<") and len(low) - 1 >= lo:
+        return len(low) - 1
+    return len(low)
+
+
+def _compiled() -> type[Scanner] | None:
+    if os.environ.get("ICP_FOOTER_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        from icp_footer import _speedups  # type: ignore[attr-defined]  # noqa: PLC0415
+    except ImportError:
+        return None
+    return _speedups.TagScanner  # type: ignore[no-any-return]
+
+
+TagScanner: type[Scanner] = _compiled() or PyTagScanner
+"""The scanner in use: the compiled one when it is built and not switched off with
+``ICP_FOOTER_PURE_PYTHON=1``, else :class:`PyTagScanner`."""
+
+COMPILED = TagScanner is not PyTagScanner
+"""Whether the compiled scanner is in use (``icp-footer --version`` says which)."""
