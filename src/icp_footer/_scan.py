@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 __all__ = ["COMMENT", "END", "START", "UNFINISHED", "Event", "PyTagScanner", "TagScanner"]
@@ -228,7 +228,10 @@ def _unfinished(low: bytes, pos: int) -> int:
     return len(low)
 
 
-def _compiled() -> type[Scanner] | None:
+ScannerType = Callable[[Iterable[bytes], Iterable[bytes]], Scanner]
+
+
+def _compiled() -> ScannerType | None:
     if os.environ.get("ICP_FOOTER_PURE_PYTHON", "") not in ("", "0"):
         return None
     try:
@@ -238,7 +241,7 @@ def _compiled() -> type[Scanner] | None:
     return _speedups.TagScanner  # type: ignore[no-any-return]
 
 
-TagScanner: type[Scanner] = _compiled() or PyTagScanner
+TagScanner: ScannerType = _compiled() or PyTagScanner
 """The scanner in use: the compiled one when it is built and not switched off with
 ``ICP_FOOTER_PURE_PYTHON=1``, else :class:`PyTagScanner`."""
 
