@@ -5,15 +5,13 @@ buffer ``low`` from ``pos`` as a browser's tokenizer reads the data state, and r
 event that can change a decision, skipping text, ordinary tags (attribute by attribute, so a
 quoted value holding ``>`` does not end one), bogus comments and ``</>``:
 
-``(kind, at, end, name, self_closing, text_from)``
+``(kind, at, end, name, self_closing)``
 
 * ``COMMENT``: ``<!--`` starts at ``at`` (``end`` is ``at + 4``);
 * ``START`` / ``END``: a complete start or end tag ``low[at:end]`` named ``name``, one of
   ``start_names`` / ``end_names`` (any name with ``every_tag``);
 * ``UNFINISHED``: nothing more in the buffer; an unfinished construct starts at ``at``
   (``len(low)`` when there is none), to be carried until more bytes come.
-
-``text_from`` is where the text before the event starts (after the last construct skipped).
 
 This module is the pure-Python implementation and the reference: it asks the regular
 expression engine for the next needle and treats every other tag as ending at its first
@@ -34,7 +32,7 @@ __all__ = ["COMMENT", "END", "START", "UNFINISHED", "Event", "PyTagScanner", "Ta
 
 UNFINISHED, COMMENT, START, END = range(4)
 
-Event = tuple[int, int, int, bytes | None, bool, int]
+Event = tuple[int, int, int, bytes | None, bool]
 
 _DELIM = rb"[\t\n\f\r />]"
 
@@ -96,7 +94,7 @@ class PyTagScanner:
         """The next event in ``low`` from ``pos`` (see the module's docstring)."""
         if low is not self._low:
             self._low, self._found, self._gt = low, {}, None
-        text_from = gt_from = pos  # violations before gt_from were text or bogus comments
+        gt_from = pos  # violations before this were text or bogus comments
         while True:
             needle = self._next_needle(low, pos, every_tag)
             gt = self._violation(low, max(pos, gt_from))
@@ -108,12 +106,12 @@ class PyTagScanner:
                     continue
                 tag = TAG.match(low, opener)
                 if tag is None:
-                    return UNFINISHED, opener, opener, None, False, text_from
-                pos = text_from = tag.end()
+                    return UNFINISHED, opener, opener, None, False
+                pos = tag.end()
                 continue
             if needle is None:
                 stop = _unfinished(low, pos)
-                return UNFINISHED, stop, stop, None, False, text_from
+                return UNFINISHED, stop, stop, None, False
             at = needle.start()
             opener = _tag_start(low, pos, at)
             if opener is not None:  # inside a tag or a bogus comment: skip all of it
@@ -123,18 +121,18 @@ class PyTagScanner:
                 else:
                     close = low.find(b">", opener) + 1 or -1
                 if close < 0:
-                    return UNFINISHED, opener, opener, None, False, text_from
-                pos = text_from = close
+                    return UNFINISHED, opener, opener, None, False
+                pos = close
                 continue
             start_name, end_name = needle.group(1), needle.group(2)
             if start_name is None and end_name is None:
-                return COMMENT, at, at + 4, None, False, text_from
+                return COMMENT, at, at + 4, None, False
             tag = TAG.match(low, at)
             if tag is None:
-                return UNFINISHED, at, at, None, False, text_from
+                return UNFINISHED, at, at, None, False
             if start_name is not None:
-                return START, at, tag.end(), start_name, bool(tag.group(2)), text_from
-            return END, at, tag.end(), end_name, False, text_from
+                return START, at, tag.end(), start_name, bool(tag.group(2))
+            return END, at, tag.end(), end_name, False
 
     def _next_needle(self, low: bytes, pos: int, every_tag: bool) -> re.Match[bytes] | None:
         """The next needle's match, remembering the answer for this buffer.

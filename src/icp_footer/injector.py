@@ -116,6 +116,7 @@ _SCOPE = frozenset(b"applet caption html table td th marquee object template".sp
 _SCOPE_BOUNDARY = frozenset(
     b"applet caption html table td th marquee object template button ol ul".split()
 )
+_NOT_CONTENT = re.compile(rb"<(?:[!?]|/(?![a-z]))[^>]*+>?")
 _COMMENT_END = re.compile(rb"--!?>")
 # The rest of a tag after a quoted value; and, when that is unfinished, whether it stops
 # inside another quoted value (group 1 is its quote).
@@ -630,14 +631,14 @@ class Injector:
         while True:
             after_body = self._candidate is not None and self._at_body_end
             every_tag = after_body or self._site_footer_open or self._hiding > 0
-            kind, at, tag_end, name, self_closing, text_from = self._tags.next(low, pos, every_tag)
+            kind, at, tag_end, name, self_closing = self._tags.next(low, pos, every_tag)
             if after_body and (
-                _is_content(low[text_from:at])
+                _is_content(low[pos:at])
                 or kind == _scan.START
                 or (kind == _scan.END and name in (b"p", b"br"))  # stray, these make one
                 or (kind == _scan.COMMENT and self._fragile_body_end)  # stays inside
             ):
-                self._body_end_moves(out, buf, base, text_from)
+                self._body_end_moves(out, buf, base, pos)
             if kind == _scan.UNFINISHED:
                 return pos, at
             if kind == _scan.COMMENT:
@@ -1060,9 +1061,11 @@ def _common_prefix(patterns: tuple[bytes, ...]) -> bytes:
 
 
 def _is_content(text: bytes) -> bool:
-    """Does ``text``, between tags, put something in the tree (not only whitespace)?"""
-    text = text.strip(b"\t\n\f\r ")
-    return bool(text) and not text.startswith((b"<!", b"<?", b"</"))
+    """Does ``text``, between tags, put something in the tree (not only whitespace)?
+
+    Bogus comments (``<!x>``, ``<?x>``, ``</ x>``) and ``</>`` put nothing in the body.
+    """
+    return bool(_NOT_CONTENT.sub(b"", text).strip(b"\t\n\f\r "))
 
 
 def _is_tag_opener(low: bytes, at: int) -> bool:
