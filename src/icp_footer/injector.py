@@ -112,6 +112,19 @@ _CLOSES_P = frozenset(
 # a table inside an object keeps "</object>" from reaching the object.
 _POPS_INSIDE = frozenset((b"select", b"object", b"details", b"dialog"))
 _SCOPE = frozenset(b"applet caption html table td th marquee object template".split())
+# The tree builder's special elements: "any other end tag" does not reach past one.
+_SPECIAL = frozenset(
+    b"address applet area article aside base basefont bgsound blockquote body br button caption "
+    b"center col colgroup dd details dialog dir div dl dt embed fieldset figcaption figure footer "
+    b"form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html iframe img input keygen li "
+    b"link listing main marquee menu meta nav noembed noframes noscript object ol p param "
+    b"plaintext pre script search section select source style summary table tbody td template "
+    b"textarea tfoot th thead title tr track ul wbr xmp".split()
+)
+# Start tags a select does not ignore.
+_IN_SELECT = frozenset(b"option optgroup select hr script template".split())
+# Formatting elements: their end tags run the adoption agency, so a closer leaves them be.
+_FORMATTING = frozenset(b"a b big code em font i nobr s small strike strong tt u".split())
 # Elements that bound the scope in which those start tags look for a <p>, <li> or <dd>.
 _SCOPE_BOUNDARY = frozenset(
     b"applet caption html table td th marquee object template button ol ul".split()
@@ -382,8 +395,8 @@ class Injector:
         held, candidate = b"".join(self._held), self._candidate
         self._candidate = None
         self._held, self._held_size = [], 0
-        if self._body_end is None:
-            out.append(held)
+        if self._body_end is None or self._body_end[0] < candidate:
+            out.append(held)  # no </body> left to fall back to: the end decides
             return
         # </body> was already seen: send what comes before it, hold the rest there.
         offset, closer = self._body_end
@@ -675,10 +688,11 @@ class Injector:
 
         ``at`` is ``None`` for a long tag acted on at its end, which is never ``<plaintext>``.
         """
-        if name in (b"input", b"keygen", b"textarea") and not self._template_depth:
-            select = self._last_index(b"select")
-            if select is not None:  # these end a select, as "</select>" would
-                self._pop_from(select)
+        if self._counts.get(b"select") and not self._template_depth:
+            if name in (b"input", b"keygen", b"textarea"):  # these end a select
+                self._pop_from(self._last_index(b"select") or 0)
+            elif name not in _IN_SELECT:
+                return False  # ignored, so no raw text, no foreign content, no plaintext
         if name == b"script":
             self._mode = _SCRIPT
             self._script_level = 0
@@ -773,12 +787,30 @@ class Injector:
                 # once more is harmless, the number inside it is not.
                 return False
             index = 0  # it closes an element around the site footer, and so the footer
+        elif self._ignored_end(name, index):
+            return False
         if index == 0 and self._site_footer_open:
-            self._flush(out, buf, base, at)
             self._site_footer_open = False
-            self._set_candidate(base + at, Placement.FOOTER, foreign_closer + self._closer(1))
+            if self._candidate is None:  # else it is the </body> inside it, already held
+                self._flush(out, buf, base, at)
+                closer = foreign_closer + self._closer(1)
+                self._set_candidate(base + at, Placement.FOOTER, closer)
         self._pop_from(index)
         return False
+
+    def _ignored_end(self, name: bytes, index: int) -> bool:
+        """Does the tree builder ignore the end tag ``name`` for ``_open[index]``?
+
+        A block's end tag does not reach past an element that bounds its scope (a table, a
+        cell, an object); any other end tag stops at a special element (a ``<p>``, a
+        ``<div>``) open inside its element.
+        """
+        inside = self._open[index + 1 :]
+        if not inside:
+            return False
+        if name in _SPECIAL:
+            return not _SCOPE.isdisjoint(inside)
+        return not _SPECIAL.isdisjoint(inside)
 
     def _body_end_moves(self, out: list[bytes], buf: bytes, base: int, at: int) -> None:
         """Content after </body>, from ``buf[at]`` on, lands in the body: the end is further.
@@ -806,8 +838,11 @@ class Injector:
 
     def _pop_from(self, index: int) -> None:
         """Close ``_open[index:]``. Amortised constant: each element is popped once."""
+        counts = self._counts
         for name in self._open[index:]:
-            self._counts[name] -= 1
+            counts[name] -= 1
+            if not counts[name]:  # a page of made-up names must not grow the table
+                del counts[name]
             if name in _SECTIONING_NAMES:
                 self._sectioning -= 1
             elif name in _HIDER_NAMES:
@@ -869,7 +904,9 @@ class Injector:
             if name in _POPS_INSIDE and name not in inside and _SCOPE.isdisjoint(inside):
                 names = names[: index + 1]  # its end tag closes all that is inside it
                 break
-        return closer + b"".join(b"</" + name + b">" for name in reversed(names))
+        return closer + b"".join(
+            b"</" + name + b">" for name in reversed(names) if name not in _FORMATTING
+        )
 
     def _stop_tracking(self, out: list[bytes]) -> None:
         """Nesting went past _MAX_DEPTH: stop tracking, and so give up on the site footer."""
@@ -902,7 +939,7 @@ class Injector:
                     return pos, lt  # "<" or "</": which one is not known yet
                 elif lt >= 0 and low[lt + 1] != 0x2F:  # end tags only close things
                     self._body_end_moves(out, buf, base, pos)
-            if not self._integration and not self._tracks_all():
+            if not (self._integration or self._tracks_all() or self._at_body_end):
                 skip = _FOREIGN_SKIP.match(low, pos)
                 pos = skip.end() if skip else pos
             lt = low.find(b"<", pos)
