@@ -4,12 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench screenshots clean
+.PHONY: demo test lint bench sanitize screenshots clean
 
-$(STAMP): pyproject.toml
+# The editable install compiles the C scanner (src/icp_footer/_speedups.c) in place.
+$(STAMP): pyproject.toml setup.py src/icp_footer/_speedups.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -c "import icp_footer._scan as s; assert s.COMPILED, 'the C scanner did not build'"
 	touch $(STAMP)
 
 DEMO_ENV := ICP_FOOTER_NUMBER="京ICP备12345678号-1" ICP_FOOTER_PSB="京公网安备 11010502030143号" ICP_FOOTER_OWNER="© 2026 示例公司 版权所有"
@@ -28,6 +30,22 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The C scanner built with AddressSanitizer and UBSan, run over the differential tests and the
+# adversarial table; any report fails the run.
+SANITIZE_DIR := build/sanitize
+sanitize: $(STAMP)
+	rm -rf $(SANITIZE_DIR) && mkdir -p $(SANITIZE_DIR)/icp_footer
+	gcc -std=c99 -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer \
+		-fsanitize=address,undefined -fno-sanitize-recover=all -fPIC -shared \
+		-I"$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["include"])')" \
+		src/icp_footer/_speedups.c -o $(SANITIZE_DIR)/icp_footer/_speedups.abi3.so
+	cp src/icp_footer/*.py src/icp_footer/py.typed src/icp_footer/psb-badge.svg $(SANITIZE_DIR)/icp_footer/
+	LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
+		ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		PYTHONPATH=$(SANITIZE_DIR) ICP_FOOTER_SANITIZE=1 \
+		$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_scan.py tests/test_injector_dom.py \
+		-k "compiled or switch"
+
 screenshots: $(STAMP)
 	ICP_FOOTER_SCREENSHOTS=docs $(BIN)/python -m pytest -q tests/test_browser.py
 
@@ -36,4 +54,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_middleware
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache src/icp_footer/*.so

@@ -25,6 +25,9 @@ from selectolax.lexbor import LexborHTMLParser
 
 from injector_cases import CASES, SNIPPET, Case
 
+# Every test here runs once with each scanner (compiled and pure Python).
+pytestmark = pytest.mark.usefixtures("scanner")
+
 _MARK = "ICPMARK"
 _PLACEMENT_MEMBERS = {
     "footer": "FOOTER",

@@ -61,8 +61,11 @@ def test_the_wheel_holds_the_package_data_and_metadata(dist: Path) -> None:
         entry_points = archive.read(
             next(n for n in names if n.endswith("entry_points.txt"))
         ).decode()
+    assert wheel.name.endswith("-cp311-abi3-linux_x86_64.whl"), wheel.name  # stable ABI
+    assert "icp_footer/_speedups.abi3.so" in names
     for module in (
         "__init__",
+        "_scan",
         "injector",
         "config",
         "numbers",
@@ -97,6 +100,8 @@ def test_the_sdist_builds_and_holds_the_sources(dist: Path) -> None:
         "README.md",
         "src/icp_footer/psb-badge.svg",
         "src/icp_footer/injector.py",
+        "src/icp_footer/_speedups.c",
+        "setup.py",
     } <= names
 
 
@@ -135,6 +140,15 @@ def test_the_wheel_works_in_a_clean_virtualenv(dist: Path, tmp_path: Path) -> No
         check=True,
     )
     assert version.stdout.startswith("icp-footer 0.")
+    assert version.stdout.rstrip().endswith("(compiled scanner)")
+    pure = subprocess.run(
+        [str(bin_dir / "icp-footer"), "--version"],
+        env={**env, "ICP_FOOTER_PURE_PYTHON": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert pure.stdout.rstrip().endswith("(pure-Python scanner)")
     config = subprocess.run(
         [str(bin_dir / "icp-footer"), "config", "--host", "www.example.cn"],
         env={**env, "ICP_FOOTER_NUMBER": NUMBER, "ICP_FOOTER_PSB": "京公网安备 11010502030143号"},
@@ -164,3 +178,48 @@ def test_the_wheel_works_in_a_clean_virtualenv(dist: Path, tmp_path: Path) -> No
     )
     assert check.returncode == 2
     assert "icp-footer[audit]" in check.stderr
+
+
+def test_the_sdist_installs_without_a_compiler(dist: Path, tmp_path: Path) -> None:
+    """With compilation made impossible, the pure-Python scanner installs and works."""
+    (sdist,) = dist.glob("icp_footer-*.tar.gz")
+    wheels = tmp_path / "wheels"
+    built = subprocess.run(
+        [
+            *(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-build-isolation"),
+            *("--no-deps", "--wheel-dir", str(wheels), str(sdist)),
+        ],
+        env={**os.environ, "CC": "false", "LDSHARED": "false"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel,) = wheels.glob("icp_footer-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        assert not [n for n in archive.namelist() if n.endswith((".so", ".pyd"))]
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    bin_dir = venv / "bin"
+    subprocess.run(
+        [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--no-index", str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ICP_FOOTER_", "PYTHON"))}
+    version = subprocess.run(
+        [str(bin_dir / "icp-footer"), "--version"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert version.stdout.rstrip().endswith("(pure-Python scanner)"), version
+    smoke = subprocess.run(
+        [str(bin_dir / "python"), "-c", SMOKE],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+    )
+    assert smoke.returncode == 0, smoke.stderr

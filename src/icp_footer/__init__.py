@@ -11,4 +11,4 @@ from icp_footer.wsgi import ICPFooterMiddleware as ICPFooterWSGIMiddleware
 
 __all__ = ["ConfigError", "ICPFooterASGIMiddleware", "ICPFooterWSGIMiddleware", "__version__"]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-from icp_footer import __version__
+from icp_footer import __version__, _scan
 from icp_footer.config import ConfigError, Site, load, normalise_host
 from icp_footer.injector import DEFAULT_LOOKBEHIND_LIMIT, Injector
 from icp_footer.numbers import NumberError, parse_icp, parse_psb
@@ -286,7 +286,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="icp-footer", description="Show ICP and PSB filing numbers on a site's home page."
     )
-    parser.add_argument("--version", action="version", version=f"icp-footer {__version__}")
+    scanner = "compiled scanner" if _scan.COMPILED else "pure-Python scanner"
+    parser.add_argument(
+        "--version", action="version", version=f"icp-footer {__version__} ({scanner})"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     inject = commands.add_parser(
         "inject", help="insert an HTML snippet into a page, as the middleware does"
