@@ -201,6 +201,7 @@ case(
 case("comment_eof_after_dashes", b"<body><p>x</p><!-- a --", EOF, "end", "body", closer=b"-->")
 case("comment_eof_after_bang", b"<body><p>x</p><!-- a --!", EOF, "end", "body", closer=b"-->")
 case("comment_eof_just_opened", b"<body><p>x</p><!--", EOF, "end", "body", closer=b"-->")
+case("comment_eof_abrupt_empty", b"<body><p>x</p><!-->", EOF, "end", "body")
 
 # --------------------------------------------------------------------------------------------
 # 3. Bogus comments (<?..., <!x..., </ x...) end at the FIRST ">", whatever it belongs to.

@@ -1049,6 +1049,8 @@ class Injector:
         if rest and not _is_unfinished_tag(rest):
             # "<!--", "<!x", "<?x", "</ x" or a doctype run to the end: close it, then insert
             closer = b"-->" if rest.startswith(b"<!--") else b">"
+            if rest == b"<!-->":  # already a whole (empty) comment
+                closer = b""
             at = len(buf)
         # Otherwise the carried bytes are an unfinished tag, which browsers drop: the
         # insertion goes before it.
