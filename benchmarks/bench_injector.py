@@ -46,6 +46,7 @@ from bs4 import BeautifulSoup
 from selectolax.lexbor import LexborHTMLParser
 
 from benchmarks import documents
+from icp_footer import _scan
 
 logging.getLogger("bs4").setLevel(logging.ERROR)  # UnicodeDammit's "could not be decoded" notes
 
@@ -59,7 +60,9 @@ MB = 1_000_000
 CHUNKINGS: dict[str, int | None] = {"whole": None, "64K": 64 * 1024, "4K": 4 * 1024}
 MEMORY_CHUNK = 64 * 1024
 ICP = "icp-footer"
-ANCHORS = ("naive", "lol-html", "selectolax", "bs4")
+ICP_PURE = "icp-footer (pure Python)"
+"""icp-footer with its pure-Python scanner; ``icp-footer`` is the one in use (compiled)."""
+ANCHORS = (ICP_PURE, "naive", "lol-html", "selectolax", "bs4")
 TOOLS = (ICP, *ANCHORS)
 BUFFERING = frozenset({"naive", "selectolax", "bs4"})
 """Anchors that buffer the whole document, so chunking only changes one ``b"".join``."""
@@ -109,6 +112,21 @@ _INJECTOR = _load_injector()
 def run_icp(chunks: Iterable[bytes], snippet: bytes, sink: Sink, already_shown: Any = ()) -> None:
     """Stream ``chunks`` through icp-footer's ``Injector``."""
     inj = _INJECTOR(snippet, already_shown=already_shown)
+    feed = inj.feed
+    for chunk in chunks:
+        sink(feed(chunk))
+    sink(inj.finish())
+
+
+def run_icp_pure(
+    chunks: Iterable[bytes], snippet: bytes, sink: Sink, already_shown: Any = ()
+) -> None:
+    """:func:`run_icp` with the pure-Python scanner, whichever one is in use."""
+    compiled, _scan.TagScanner = _scan.TagScanner, _scan.PyTagScanner
+    try:
+        inj = _INJECTOR(snippet, already_shown=already_shown)
+    finally:
+        _scan.TagScanner = compiled
     feed = inj.feed
     for chunk in chunks:
         sink(feed(chunk))
@@ -185,6 +203,7 @@ def run_null(chunks: Iterable[bytes], snippet: bytes, sink: Sink, already_shown:
 
 RUNNERS: dict[str, Runner] = {
     ICP: run_icp,
+    ICP_PURE: run_icp_pure,
     "naive": run_naive,
     "lol-html": run_lolhtml,
     "selectolax": run_selectolax,
@@ -562,7 +581,7 @@ def run(config: Config, *, want_profile: bool) -> dict[str, Any]:
             f"{pl['same_output_for_all_chunkings']}"
         )
         p(
-            f"  {'tool':<12}"
+            f"  {'tool':<26}"
             + "".join(f"{ch + ' MB/s':>14}" for ch in CHUNKINGS)
             + "".join(f"{'ratio ' + ch:>13}" for ch in CHUNKINGS)
             + "   runs"
@@ -583,7 +602,7 @@ def run(config: Config, *, want_profile: bool) -> dict[str, Any]:
             ratio_txt = "".join(f"{'' if tool == ICP else _fmt_ratio(r):>13}" for r in rs)
             notes = {c.note for c in cells if c.note}
             p(
-                f"  {tool:<12}"
+                f"  {tool:<26}"
                 + "".join(f"{_fmt_rate(c):>14}" for c in cells)
                 + ratio_txt
                 + f"   {'/'.join(str(c.runs) for c in cells)}"
@@ -609,26 +628,26 @@ def run(config: Config, *, want_profile: bool) -> dict[str, Any]:
             _log(f"  tracemalloc: {tool} on {name}")
             runner = run_null if tool == BASELINE else RUNNERS[tool]
             tm[name][tool] = {"peak_bytes": tracemalloc_peak(runner, doc)}
-    p(f"  {'tool':<14}" + "".join(f"{n:>14}" for n in docs))
+    p(f"  {'tool':<26}" + "".join(f"{n:>14}" for n in docs))
     for tool in (BASELINE, *TOOLS):
         row = []
         for name in docs:
             peak = tm[name][tool]["peak_bytes"]
             row.append("skipped" if peak is None else f"{peak / 1024:,.0f} KiB")
         invisible = " (native heap not seen)" if tool in ("lol-html", "selectolax") else ""
-        p(f"  {tool:<14}" + "".join(f"{c:>14}" for c in row) + invisible)
+        p(f"  {tool:<26}" + "".join(f"{c:>14}" for c in row) + invisible)
 
     p(
         "\n== Peak RSS delta (getrusage max RSS, fresh subprocess per tool, document read from "
         "disk in 64 KiB chunks)"
     )
-    p(f"  {'tool':<14}" + "".join(f"{n:>16}" for n in BIG_DOCS))
+    p(f"  {'tool':<26}" + "".join(f"{n:>16}" for n in BIG_DOCS))
     for tool in (BASELINE, *TOOLS):
         row = []
         for name in BIG_DOCS:
             fig = rss[name][tool]
             row.append(f"{fig['delta_kib'] / 1024:,.1f} MiB" if "delta_kib" in fig else "error")
-        p(f"  {tool:<14}" + "".join(f"{c:>16}" for c in row))
+        p(f"  {tool:<26}" + "".join(f"{c:>16}" for c in row))
     base = [rss[n][BASELINE].get("baseline_kib") for n in BIG_DOCS]
     p(
         f"  (deltas over each worker's peak after imports and a warm-up run, about "
