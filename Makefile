@@ -52,6 +52,7 @@ screenshots: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_injector
 	$(BIN)/python -m benchmarks.bench_middleware
+	$(BIN)/python -m benchmarks.plot_throughput
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache src/icp_footer/*.so

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
-TOOLS = ("icp-footer", "naive", "lol-html", "selectolax", "bs4")
+TOOLS = ("icp-footer", "icp-footer (pure Python)", "naive", "lol-html", "selectolax", "bs4")
 CHUNKINGS = ("whole", "64K", "4K")
 
 
@@ -50,3 +50,20 @@ def test_bench_injector_quick(tmp_path: Path) -> None:
     for doc in ("big_markup", "big_data"):
         for tool in TOOLS:
             assert "delta_kib" in results["memory"]["rss"][doc][tool], (doc, tool)
+
+
+def test_plot_throughput_quick(tmp_path: Path) -> None:
+    """``python -m benchmarks.plot_throughput --quick`` writes a PNG with every tool's line."""
+    out = tmp_path / "throughput.png"
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.plot_throughput", "--quick", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert out.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    for tool in ("icp-footer", "icp-footer (pure Python)", "lol-html", "naive"):
+        assert tool in proc.stdout
