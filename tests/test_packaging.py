@@ -51,6 +51,19 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def _install(wheel: Path, venv: Path) -> Path:
+    """A clean virtualenv with only ``wheel`` installed; returns its ``bin`` directory."""
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    bin_dir = venv / "bin"
+    # The core declares no dependencies, so it installs with no index at all.
+    subprocess.run(
+        [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--no-index", str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    return bin_dir
+
+
 def test_the_wheel_holds_the_package_data_and_metadata(dist: Path) -> None:
     (wheel,) = dist.glob("icp_footer-*.whl")
     with zipfile.ZipFile(wheel) as archive:
@@ -108,14 +121,7 @@ def test_the_sdist_builds_and_holds_the_sources(dist: Path) -> None:
 def test_the_wheel_works_in_a_clean_virtualenv(dist: Path, tmp_path: Path) -> None:
     (wheel,) = dist.glob("icp_footer-*.whl")
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    bin_dir = venv / "bin"
-    # The core declares no dependencies, so it installs with no index at all.
-    subprocess.run(
-        [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--no-index", str(wheel)],
-        check=True,
-        capture_output=True,
-    )
+    bin_dir = _install(wheel, venv)
     env = {
         k: v
         for k, v in os.environ.items()
@@ -198,14 +204,7 @@ def test_the_sdist_installs_without_a_compiler(dist: Path, tmp_path: Path) -> No
     (wheel,) = wheels.glob("icp_footer-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         assert not [n for n in archive.namelist() if n.endswith((".so", ".pyd"))]
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    bin_dir = venv / "bin"
-    subprocess.run(
-        [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--no-index", str(wheel)],
-        check=True,
-        capture_output=True,
-    )
+    bin_dir = _install(wheel, tmp_path / "venv")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ICP_FOOTER_", "PYTHON"))}
     version = subprocess.run(
         [str(bin_dir / "icp-footer"), "--version"],
