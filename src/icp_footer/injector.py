@@ -4,22 +4,24 @@
 so that the snippet lands where a visitor sees it at the bottom of the page:
 
 1. as the last child of the site footer: the last ``<footer>`` that is not inside ``article``,
-   ``aside``, ``main``, ``nav``, ``section``, another ``footer``, ``<template>`` contents or
-   SVG/MathML (the element browsers expose as the ``contentinfo`` landmark);
-2. else just before the first real ``</body>`` (or ``</html>``) end tag;
-3. else at the end of the document, after closing whatever is still open there.
+   ``aside``, ``main``, ``nav``, ``section``, another ``footer``, a hidden element,
+   ``<template>`` contents or SVG/MathML (the element browsers expose as the ``contentinfo``
+   landmark), even one a CMS writes after ``</body>``;
+2. else just before the first real ``</body>`` (or ``</html>``) end tag, when nothing but
+   whitespace and comments follows it;
+3. else at the end of the document.
+
+Wherever it goes, elements a visitor does not see that are open there (a ``<select>``, a
+closed ``<details>``, an ``<object>``'s fallback, SVG text) are closed first.
 
 "Real" is decided as a browser's tokenizer decides it: comments, bogus comments, script
 data with its escaped states, raw text and RCDATA elements, ``<plaintext>``, template
 contents, CDATA in foreign content and attribute values never hold a real tag.
 
-How it stays fast in pure Python: in the data state the scanner never walks tag by tag.
-It asks the regular-expression engine for the next *needle* (a comment, a raw-text start
-tag, a sectioning or footer tag, ``</body>``) and treats every other tag as ending at its
-first ``>``. That shortcut is exact unless a quoted attribute value contains ``>``; such
-a value always looks like ``="...>`` and a second search finds every one of them, so only
-those tags are tokenized attribute by attribute. A needle is real when no tag opener
-stands between the previous ``>`` and the needle.
+In the data state the injector never reads tags itself: a :mod:`icp_footer._scan` scanner
+(compiled, or the pure-Python reference) hands it the next *needle*, the few tags that can
+change a decision. Text-like modes search for their terminator; SVG/MathML content is read
+here. Every decision is made here, once, whichever scanner reads the bytes.
 """
 
 from __future__ import annotations
