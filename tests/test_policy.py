@@ -6,6 +6,7 @@ import logging
 import random
 import sys
 import threading
+from typing import Any
 
 import pytest
 
@@ -288,6 +289,34 @@ def test_snippets_are_cached_per_charset_and_style() -> None:
         target, Plan("text/html", "style-src 'self'", "identity", False), "utf-8", b""
     )
     assert b"style=" not in strict[0]
+
+
+def test_a_fresh_nonce_on_every_response_reuses_one_rendering(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """CSP nonces change per response: the snippet is rendered once and the nonce swapped in."""
+    decisions = policy()
+    target = decisions.request("GET", "/", "example.cn")
+    assert target is not None
+    rendered: list[str] = []
+    original = policy_module.markup
+
+    def counting(*args: Any, **kwargs: Any) -> str:
+        html = original(*args, **kwargs)
+        rendered.append(html)
+        return html
+
+    monkeypatch.setattr(policy_module, "markup", counting)
+    for i in range(50):
+        nonce = f"rAnd0m+/{i}=="
+        csp = f"style-src 'nonce-{nonce}'"
+        snippet, _ = decisions.snippet(
+            target, Plan("text/html", csp, "identity", False), "gbk", b""
+        )
+        assert f'<style nonce="{nonce}">'.encode() in snippet
+        assert b"icpFooterNonceMark" not in snippet
+        assert NUMBER.encode("gbk") in snippet
+    assert len(rendered) == 1
 
 
 def test_edit_headers() -> None:

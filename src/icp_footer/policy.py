@@ -9,6 +9,7 @@ The adapters stay protocol plumbing; everything they decide comes from here.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -40,6 +41,8 @@ _LOGGED_HOST_LENGTH = 100
 # A valid host name standing in for the host in the banner's cached bytes: hosts come
 # and go by the thousand, the banner's markup does not.
 _HOST_MARK = "icp-footer-host-mark.invalid"
+_NONCE_MARK = "icpFooterNonceMark0"
+_NONCE = re.compile(r"[A-Za-z0-9+/=_-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,8 +218,12 @@ class Policy:
         if not inline and nonce is None and plan.csp is not None:
             nonce = page_style_nonce(head)
         site = target.site
-        # A banner is cached with the mark for its host (or without one): never per host.
+        # A banner is cached with the mark for its host (or without one): never per host;
+        # and a page's nonce (often new on every response) is a mark too.
         mark = _HOST_MARK if site is None and target.host else ""
+        page_nonce = nonce if nonce is not None and _NONCE.fullmatch(nonce) else None
+        if page_nonce is not None:
+            nonce = _NONCE_MARK
         key = (site, mark, charset, inline, nonce, plan.xhtml)
         with self._lock:
             made = self._snippets.get(key)
@@ -233,6 +240,8 @@ class Policy:
                 self._snippets[key] = made
                 if len(self._snippets) > _CACHE_SIZE:
                     self._snippets.popitem(last=False)
+        if page_nonce is not None:  # base64 characters: nothing to escape, in any charset
+            made = (made[0].replace(_NONCE_MARK.encode(), page_nonce.encode()), made[1])
         if mark:  # a shown host has nothing HTML escapes (see display_host)
             return made[0].replace(mark.encode(charset), encode(target.host, charset)), ()
         return made
