@@ -87,7 +87,9 @@ TEXT = st.sampled_from(
 VALUE = st.sampled_from(
     ["x", "</body>", "<footer>", "a>b", "<!--", "</footer>", "<script>", "'", '"', "=", "/", ""]
 )
-PLAIN = ["div", "p", "span", "a", "em", "ul", "li", "h2", "header", "strong"]
+# No <a>: an <a> inside an <a> makes the tree builder re-parent blocks (the adoption agency),
+# a documented limit; the tree test below covers links.
+PLAIN = ["div", "p", "span", "abbr", "em", "ul", "li", "h2", "header", "strong"]
 
 
 @st.composite

@@ -19,12 +19,22 @@ from hypothesis import strategies as st
 import icp_footer
 from conftest import compiled_scanner
 from icp_footer import _scan
-from icp_footer.injector import _END_NEEDLES, _START_NEEDLES, Injector
+from icp_footer.injector import (
+    _END_NEEDLES,
+    _FOREIGN_STOP_END,
+    _FOREIGN_STOP_START,
+    _START_NEEDLES,
+    Injector,
+)
+
+NAMES = (_START_NEEDLES, _END_NEEDLES, _FOREIGN_STOP_START, _FOREIGN_STOP_END)
 
 PIECES = [
     b"<", b">", b"/", b"!", b"?", b"-", b"--", b"=", b'"', b"'", b" ", b"\n", b"\x00", b"\xff",
     b"a", b"x", b"<!--", b"-->", b"<!", b"</", b"<?", b"/>", b"<body", b"</body>", b"<footer",
     b"</footer>", b"<section", b"<script", b"</script>", b"<svg", b"<select", b"<div", b"</div>",
+    b"<svg>", b"</svg>", b"<path d='m0 0'/>", b"<g>", b"</g>", b"<use href=#i>", b"<math>",
+    b"</math>", b"<title>", b"<desc>", b"<foreignobject>", b"<![CDATA[", b"]]>",
     b"<a href=", b' title="a>b"', b" x='1>2'", b" y=z>", b"<table>", b"<!x>", b"</ >", b"</>",
     "中文".encode(), b"<p>", b"<plaintext>", b"<template>", b"<details open>",
 ]  # fmt: skip
@@ -44,10 +54,7 @@ def _events(scanner: _scan.Scanner, low: bytes, every_tag: bool) -> list[_scan.E
 
 
 def _both() -> tuple[_scan.Scanner, _scan.Scanner]:
-    return (
-        _scan.PyTagScanner(_START_NEEDLES, _END_NEEDLES),
-        compiled_scanner()(_START_NEEDLES, _END_NEEDLES),
-    )
+    return _scan.PyTagScanner(*NAMES), compiled_scanner()(*NAMES)
 
 
 @settings(max_examples=1500, deadline=None)
@@ -116,10 +123,10 @@ def test_the_injector_gives_the_same_output_with_either_scanner(
 def test_the_compiled_scanner_checks_its_arguments() -> None:
     compiled = compiled_scanner()
     with pytest.raises(ValueError, match="lowercase ASCII"):
-        compiled([b"Footer"], [])
+        compiled([b"Footer"], [], [], [])
     with pytest.raises(ValueError, match="at most"):
-        compiled([b"x"] * 65, [])
-    scanner = compiled([b"footer"], [b"body"])
+        compiled([b"x"] * 129, [], [], [])
+    scanner = compiled([b"footer"], [b"body"], [], [])
     with pytest.raises(IndexError):
         scanner.next(b"<p>", 4, False)
     with pytest.raises(TypeError):

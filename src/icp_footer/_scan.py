@@ -13,6 +13,11 @@ quoted value holding ``>`` does not end one), bogus comments and ``</>``:
 * ``UNFINISHED``: nothing more in the buffer; an unfinished construct starts at ``at``
   (``len(low)`` when there is none), to be carried until more bytes come.
 
+An SVG or MathML element whose whole content is in the buffer and changes nothing (no tag
+in ``foreign_start`` / ``foreign_end``, which stop a run of foreign content, no comment,
+CDATA or stray ``<``, and no nested ``<svg>``) is skipped with its content, unless
+``every_tag``: the icons pages are full of.
+
 This module is the pure-Python implementation and the reference: it asks the regular
 expression engine for the next needle and treats every other tag as ending at its first
 ``>``, which is exact unless a quoted value holds ``>``; a second search finds every such value
@@ -84,8 +89,16 @@ _OPENER = re.compile(rb"<[a-z!?/]")
 class PyTagScanner:
     """The reference :class:`Scanner`, in Python. It remembers searches for one buffer."""
 
-    def __init__(self, start_names: Iterable[bytes], end_names: Iterable[bytes]) -> None:
+    def __init__(
+        self,
+        start_names: Iterable[bytes],
+        end_names: Iterable[bytes],
+        foreign_start: Iterable[bytes] = (),
+        foreign_end: Iterable[bytes] = (),
+    ) -> None:
         self._needles = _needle_search(tuple(start_names), tuple(end_names))
+        foreign = (tuple(foreign_start), tuple(foreign_end))
+        self._foreign_run = foreign_run(*foreign) if all(foreign) else None
         self._low = b""
         self._found: dict[bool, tuple[int, re.Match[bytes] | None]] = {}
         self._gt: tuple[int, int | None] | None = None
@@ -130,9 +143,21 @@ class PyTagScanner:
             tag = TAG.match(low, at)
             if tag is None:
                 return UNFINISHED, at, at, None, False
-            if start_name is not None:
-                return START, at, tag.end(), start_name, bool(tag.group(2))
-            return END, at, tag.end(), end_name, False
+            if start_name is None:
+                return END, at, tag.end(), end_name, False
+            if (
+                start_name in (b"svg", b"math")
+                and not tag.group(2)
+                and not every_tag
+                and self._foreign_run is not None
+            ):
+                run = self._foreign_run.match(low, tag.end())
+                stop = run.end() if run else tag.end()
+                closing = TAG.match(low, stop) if _FOREIGN_END.match(low, stop) else None
+                if closing is not None:  # a whole icon that changes nothing
+                    pos = closing.end()
+                    continue
+            return START, at, tag.end(), start_name, bool(tag.group(2))
 
     def _next_needle(self, low: bytes, pos: int, every_tag: bool) -> re.Match[bytes] | None:
         """The next needle's match, remembering the answer for this buffer.
@@ -175,6 +200,29 @@ def _needle_search(
         + rb")"
         + _DELIM
         + rb")"
+    )
+
+
+_FOREIGN_END = re.compile(rb"</(?:svg|math)" + _DELIM)
+
+
+@functools.lru_cache(maxsize=8)
+def foreign_run(
+    start_stops: tuple[bytes, ...], end_stops: tuple[bytes, ...]
+) -> re.Pattern[bytes]:
+    """A run of text and tags that change nothing in foreign content (outside integration
+    points): it stops at a start tag in ``start_stops``, an end tag in ``end_stops``, and
+    anything but text and whole tags."""
+    return re.compile(
+        rb"(?:[^<]++|<(?!(?:"
+        + alternation(start_stops)
+        + rb")[\t\n\f\r />])[a-z][^\t\n\f\r />]*+"
+        + ATTRS
+        + rb"/?>|</(?!(?:"
+        + alternation(end_stops)
+        + rb")[\t\n\f\r />])[a-z][^\t\n\f\r />]*+"
+        + ATTRS
+        + rb"/?>)*+"
     )
 
 
@@ -226,7 +274,9 @@ def _unfinished(low: bytes, pos: int) -> int:
     return len(low)
 
 
-ScannerType = Callable[[Iterable[bytes], Iterable[bytes]], Scanner]
+ScannerType = Callable[
+    [Iterable[bytes], Iterable[bytes], Iterable[bytes], Iterable[bytes]], Scanner
+]
 
 
 def _compiled() -> ScannerType | None:

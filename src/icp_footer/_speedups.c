@@ -23,7 +23,7 @@
 
 enum { EV_UNFINISHED = 0, EV_COMMENT = 1, EV_START = 2, EV_END = 3 };
 
-#define MAX_NAMES 64
+#define MAX_NAMES 128
 #define MAX_NAME 16
 
 /* Needle names grouped by first letter: names[first[c] .. first[c + 1]) start with 'a' + c. */
@@ -37,6 +37,9 @@ typedef struct {
     PyObject_HEAD
     NameTable start;
     NameTable end;
+    NameTable foreign_start; /* tags that stop a run of foreign content that changes nothing */
+    NameTable foreign_end;
+    int skips_foreign;
 } TagScanner;
 
 /* Large buffers are walked without the GIL: the bytes object cannot change meanwhile. */
@@ -177,6 +180,43 @@ static Py_ssize_t read_attributes(const unsigned char *s, Py_ssize_t j, Py_ssize
     }
 }
 
+/*
+ * From s[i], just after an <svg> or <math> start tag: text and whole tags that change nothing,
+ * up to the "</svg" or "</math" that closes it. Returns the offset after that end tag, or -1
+ * when anything else comes first (a stop tag, a comment, a stray "<", the buffer's end).
+ */
+static Py_ssize_t skip_foreign(const TagScanner *self, const unsigned char *s, Py_ssize_t i,
+                               Py_ssize_t n) {
+    for (;;) {
+        const unsigned char *lt = i < n ? memchr(s + i, '<', (size_t)(n - i)) : NULL;
+        if (lt == NULL) {
+            return -1;
+        }
+        Py_ssize_t a = lt - s;
+        int end_tag = a + 1 < n && s[a + 1] == '/';
+        Py_ssize_t name_start = a + 1 + end_tag;
+        if (name_start >= n || !is_lower(s[name_start])) {
+            return -1;
+        }
+        Py_ssize_t j = name_start;
+        while (j < n && !is_ws(s[j]) && s[j] != '/' && s[j] != '>') {
+            j++;
+        }
+        int self_closing = 0;
+        Py_ssize_t close = j < n ? read_attributes(s, j, n, &self_closing) : -1;
+        if (close < 0) {
+            return -1;
+        }
+        Py_ssize_t len = j - name_start;
+        if (is_needle(end_tag ? &self->foreign_end : &self->foreign_start, s + name_start, len)) {
+            int closes = end_tag && ((len == 3 && memcmp(s + name_start, "svg", 3) == 0) ||
+                                     (len == 4 && memcmp(s + name_start, "math", 4) == 0));
+            return closes ? close : -1;
+        }
+        i = close;
+    }
+}
+
 typedef struct {
     int kind;
     Py_ssize_t at, end, name_start, name_end;
@@ -255,8 +295,17 @@ static void walk(const TagScanner *self, const unsigned char *s, Py_ssize_t n, P
             ev->at = ev->end = a;
             return;
         }
-        if (every_tag || is_needle(end_tag ? &self->end : &self->start, s + name_start,
-                                   j - name_start)) {
+        Py_ssize_t len = j - name_start;
+        if (!end_tag && !every_tag && !self_closing && self->skips_foreign &&
+            ((len == 3 && memcmp(s + name_start, "svg", 3) == 0) ||
+             (len == 4 && memcmp(s + name_start, "math", 4) == 0))) {
+            Py_ssize_t after = skip_foreign(self, s, close, n);
+            if (after >= 0) { /* a whole icon that changes nothing */
+                i = after;
+                continue;
+            }
+        }
+        if (every_tag || is_needle(end_tag ? &self->end : &self->start, s + name_start, len)) {
             ev->kind = end_tag ? EV_END : EV_START;
             ev->at = a;
             ev->end = close;
@@ -308,16 +357,26 @@ static PyObject *TagScanner_next(PyObject *op, PyObject *args) {
 
 static int TagScanner_init(PyObject *op, PyObject *args, PyObject *kwargs) {
     TagScanner *self = (TagScanner *)op;
-    PyObject *start_names, *end_names;
-    static char *keywords[] = {"start_names", "end_names", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO:TagScanner", keywords, &start_names,
-                                     &end_names)) {
+    PyObject *start_names, *end_names, *foreign_start = NULL, *foreign_end = NULL;
+    static char *keywords[] = {"start_names", "end_names", "foreign_start", "foreign_end", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|OO:TagScanner", keywords, &start_names,
+                                     &end_names, &foreign_start, &foreign_end)) {
         return -1;
     }
-    if (fill_table(&self->start, start_names, "start") < 0) {
+    if (fill_table(&self->start, start_names, "start") < 0 ||
+        fill_table(&self->end, end_names, "end") < 0) {
         return -1;
     }
-    return fill_table(&self->end, end_names, "end");
+    self->skips_foreign = 0;
+    if (foreign_start == NULL || foreign_end == NULL) {
+        return 0;
+    }
+    if (fill_table(&self->foreign_start, foreign_start, "foreign_start") < 0 ||
+        fill_table(&self->foreign_end, foreign_end, "foreign_end") < 0) {
+        return -1;
+    }
+    self->skips_foreign = self->foreign_start.first[26] > 0 && self->foreign_end.first[26] > 0;
+    return 0;
 }
 
 static void TagScanner_dealloc(PyObject *op) {

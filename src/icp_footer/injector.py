@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from icp_footer import _scan
 from icp_footer._scan import ATTRS as _ATTRS
 from icp_footer._scan import TAG as _TAG
-from icp_footer._scan import alternation as _alternation
 
 __all__ = ["DEFAULT_LOOKBEHIND_LIMIT", "InjectionResult", "Injector", "Placement", "inject"]
 
@@ -171,17 +170,9 @@ _FOREIGN_EXIT_END = frozenset(
 _FOREIGN_KEEP = _BREAKOUT | _INTEGRATION_POINTS | _FOREIGN_EXIT_END | {b"svg", b"math"}
 # A run of text and tags that change nothing in foreign content (outside integration points):
 # SVG icons are read in one match instead of tag by tag.
-_FOREIGN_SKIP = re.compile(
-    rb"(?:[^<]++|<(?!(?:"
-    + _alternation(_BREAKOUT | _INTEGRATION_POINTS | {b"svg", b"math"})
-    + rb")[\t\n\f\r />])[a-z][^\t\n\f\r />]*+"
-    + _ATTRS
-    + rb"/?>|</(?!(?:"
-    + _alternation(_FOREIGN_EXIT_END | {b"svg", b"math"})
-    + rb")[\t\n\f\r />])[a-z][^\t\n\f\r />]*+"
-    + _ATTRS
-    + rb"/?>)*+"
-)
+_FOREIGN_STOP_START = tuple(sorted(_BREAKOUT | _INTEGRATION_POINTS | {b"svg", b"math"}))
+_FOREIGN_STOP_END = tuple(sorted(_FOREIGN_EXIT_END | {b"svg", b"math"}))
+_FOREIGN_SKIP = _scan.foreign_run(_FOREIGN_STOP_START, _FOREIGN_STOP_END)
 
 # Scanner modes.
 _DATA, _COMMENT, _RAW, _SCRIPT, _CDATA, _FOREIGN, _VALUE, _TAG_REST, _DONE = range(9)
@@ -272,7 +263,9 @@ class Injector:
         self._failed = False
         self._note = ""
         self._e = 0
-        self._tags = _scan.TagScanner(_START_NEEDLES, _END_NEEDLES)
+        self._tags = _scan.TagScanner(
+            _START_NEEDLES, _END_NEEDLES, _FOREIGN_STOP_START, _FOREIGN_STOP_END
+        )
 
     # -- public API ------------------------------------------------------------------------
 
