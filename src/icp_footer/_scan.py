@@ -207,9 +207,7 @@ _FOREIGN_END = re.compile(rb"</(?:svg|math)" + _DELIM)
 
 
 @functools.lru_cache(maxsize=8)
-def foreign_run(
-    start_stops: tuple[bytes, ...], end_stops: tuple[bytes, ...]
-) -> re.Pattern[bytes]:
+def foreign_run(start_stops: tuple[bytes, ...], end_stops: tuple[bytes, ...]) -> re.Pattern[bytes]:
     """A run of text and tags that change nothing in foreign content (outside integration
     points): it stops at a start tag in ``start_stops``, an end tag in ``end_stops``, and
     anything but text and whole tags."""
