@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from codings import WBITS, unpack_stream
 from icp_footer.body import BodyRewriter
 from icp_footer.config import load
 from icp_footer.injector import InjectionResult, Placement
@@ -111,7 +112,6 @@ LONG = (
     + "".join(f"<p>第{i}段 paragraph {i}</p>\n" for i in range(2000))
     + "<footer>© 示例</footer></body></html>\n"
 ).encode()
-WBITS = {"gzip": 31, "deflate": 15, "raw-deflate": -15}
 
 
 def coding_name(coding: str) -> str:
@@ -150,25 +150,9 @@ def compress(coding: str, data: bytes) -> bytes:
 
 
 def unpack(coding: str, data: bytes) -> tuple[bytes, bool]:
-    """What a streaming client decodes from ``data``, and whether its stream ended.
-
-    gzip: every member; bytes after a member that do not start another one are ignored,
-    except a lone ``1f`` at the end, which is a member cut short.
-    """
-    if coding == "identity":
-        return data, True
-    if coding == "br":
-        decoder = brotli.Decompressor()
-        return bytes(decoder.process(data)), bool(decoder.is_finished())
-    out = []
-    while True:
-        inflater = zlib.decompressobj(WBITS[coding])
-        out.append(inflater.decompress(data))
-        data = inflater.unused_data
-        if not inflater.eof or data == b"\x1f":
-            return b"".join(out), False
-        if coding != "gzip" or not data.startswith(b"\x1f\x8b"):
-            return b"".join(out), True
+    """What a streaming client decodes from ``data``, and whether its stream ended."""
+    decoded, ended, _ = unpack_stream(coding, data)
+    return decoded, ended
 
 
 def with_insertion(data: bytes, result: InjectionResult | None) -> bytes:

@@ -43,6 +43,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from werkzeug.middleware.lint import LintMiddleware
 
+from codings import WBITS, unpack_stream
 from icp_footer import asgi as asgi_adapter
 from icp_footer import wsgi as wsgi_adapter
 from icp_footer.body import BodyRewriter
@@ -86,7 +87,6 @@ SOUP = st.text(st.sampled_from(list("<>/!-=\"' abdefiloprstv示例\n")), max_siz
 
 CONTENT_TYPES = ["text/html; charset=utf-8", "text/html", "text/html;charset=GBK"]
 CODINGS = ["identity", "gzip", "deflate", "raw-deflate", "br"]
-WBITS = {"gzip": 31, "deflate": 15, "raw-deflate": -15}
 TRAILER = {"gzip": 8, "deflate": 4, "raw-deflate": 1, "br": 1}
 EXTENSIONS: list[Message] = [
     {"type": "http.response.zerocopy", "file": 7, "more_body": True},
@@ -215,26 +215,11 @@ def cases(draw: st.DrawFn, pieces_at_most: int = 40) -> Case:
 
 
 def unpack(coding: str, data: bytes) -> tuple[bytes, bool, bytes]:
-    """What a lenient streaming client decodes from ``data``, whether the stream ended, and
-    the bytes after its end.
-
-    An empty body counts as an ended (empty) stream, as it does for the rewriter. gzip: every
-    member; a lone ``1f`` after one is a member cut short.
-    """
-    if coding == "identity" or not data:
+    """:func:`codings.unpack_stream`, with an empty body counted as an ended (empty) stream,
+    as it is for the rewriter."""
+    if not data:
         return data, True, b""
-    if coding == "br":
-        decoder = brotli.Decompressor()
-        return bytes(decoder.process(data)), bool(decoder.is_finished()), b""
-    out = []
-    while True:
-        inflater = zlib.decompressobj(WBITS[coding])
-        out.append(inflater.decompress(data))
-        data = inflater.unused_data
-        if not inflater.eof or data == b"\x1f":
-            return b"".join(out), False, b""
-        if coding != "gzip" or not data.startswith(b"\x1f\x8b"):
-            return b"".join(out), True, data
+    return unpack_stream(coding, data)
 
 
 def output_coding(case: Case) -> str:

@@ -181,6 +181,25 @@ static Py_ssize_t read_attributes(const unsigned char *s, Py_ssize_t j, Py_ssize
 }
 
 /*
+ * A whole tag whose name starts at s[name_start]: sets *name_end and *self_closing and
+ * returns the offset after its ">", or -1 when the buffer ends first.
+ */
+static Py_ssize_t read_tag(const unsigned char *s, Py_ssize_t name_start, Py_ssize_t n,
+                           Py_ssize_t *name_end, int *self_closing) {
+    Py_ssize_t j = name_start;
+    while (j < n && !is_ws(s[j]) && s[j] != '/' && s[j] != '>') {
+        j++;
+    }
+    *name_end = j;
+    *self_closing = 0;
+    return j < n ? read_attributes(s, j, n, self_closing) : -1;
+}
+
+static int is_svg_or_math(const unsigned char *name, Py_ssize_t len) {
+    return (len == 3 && memcmp(name, "svg", 3) == 0) || (len == 4 && memcmp(name, "math", 4) == 0);
+}
+
+/*
  * From s[i], just after an <svg> or <math> start tag: text and whole tags that change nothing,
  * up to the "</svg" or "</math" that closes it. Returns the offset after that end tag, or -1
  * when anything else comes first (a stop tag, a comment, a stray "<", the buffer's end).
@@ -198,20 +217,15 @@ static Py_ssize_t skip_foreign(const TagScanner *self, const unsigned char *s, P
         if (name_start >= n || !is_lower(s[name_start])) {
             return -1;
         }
-        Py_ssize_t j = name_start;
-        while (j < n && !is_ws(s[j]) && s[j] != '/' && s[j] != '>') {
-            j++;
-        }
-        int self_closing = 0;
-        Py_ssize_t close = j < n ? read_attributes(s, j, n, &self_closing) : -1;
+        Py_ssize_t j;
+        int self_closing;
+        Py_ssize_t close = read_tag(s, name_start, n, &j, &self_closing);
         if (close < 0) {
             return -1;
         }
         Py_ssize_t len = j - name_start;
         if (is_needle(end_tag ? &self->foreign_end : &self->foreign_start, s + name_start, len)) {
-            int closes = end_tag && ((len == 3 && memcmp(s + name_start, "svg", 3) == 0) ||
-                                     (len == 4 && memcmp(s + name_start, "math", 4) == 0));
-            return closes ? close : -1;
+            return end_tag && is_svg_or_math(s + name_start, len) ? close : -1;
         }
         i = close;
     }
@@ -284,12 +298,9 @@ static void walk(const TagScanner *self, const unsigned char *s, Py_ssize_t n, P
         }
         name_start = a + 1;
     tag:;
-        Py_ssize_t j = name_start;
-        while (j < n && !is_ws(s[j]) && s[j] != '/' && s[j] != '>') {
-            j++;
-        }
-        int self_closing = 0;
-        Py_ssize_t close = j < n ? read_attributes(s, j, n, &self_closing) : -1;
+        Py_ssize_t j;
+        int self_closing;
+        Py_ssize_t close = read_tag(s, name_start, n, &j, &self_closing);
         if (close < 0) {
             ev->kind = EV_UNFINISHED;
             ev->at = ev->end = a;
@@ -297,8 +308,7 @@ static void walk(const TagScanner *self, const unsigned char *s, Py_ssize_t n, P
         }
         Py_ssize_t len = j - name_start;
         if (!end_tag && !every_tag && !self_closing && self->skips_foreign &&
-            ((len == 3 && memcmp(s + name_start, "svg", 3) == 0) ||
-             (len == 4 && memcmp(s + name_start, "math", 4) == 0))) {
+            is_svg_or_math(s + name_start, len)) {
             Py_ssize_t after = skip_foreign(self, s, close, n);
             if (after >= 0) { /* a whole icon that changes nothing */
                 i = after;
