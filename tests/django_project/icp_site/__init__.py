@@ -1,0 +1,1 @@
+"""A minimal Django project with icp-footer installed, served by the tests."""
