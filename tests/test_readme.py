@@ -20,6 +20,7 @@ from starlette.routing import Route
 from werkzeug.test import Client
 
 from icp_footer.asgi import ICPFooterMiddleware
+from icp_footer.config import load
 from icp_footer.wsgi import ICPFooterMiddleware as WSGIMiddleware
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,7 +90,7 @@ def test_compression_ordering_snippet() -> None:
         "ICPFooterMiddleware": ICPFooterMiddleware,
         "GZipMiddleware": GZipMiddleware,
     }
-    exec(block("GZipMiddleware"), names)
+    exec(block("app.add_middleware(GZipMiddleware)"), names)
     assert asgi_get(app).count(NUMBER) == 1
 
 
@@ -130,6 +131,20 @@ def test_django_asgi_quickstart() -> None:
     assert asgi_get(names["application"]).count(NUMBER) == 1
 
 
+def test_django_settings_snippet() -> None:
+    # tests/test_django.py serves a project with these settings and runs its checks.
+    names: dict[str, Any] = {}
+    exec(block('"icp_footer.django.ICPFooterMiddleware"'), names)
+    assert "icp_footer.django" in names["INSTALLED_APPS"]
+    middleware = [name for name in names["MIDDLEWARE"] if name is not Ellipsis]
+    assert middleware == [
+        "django.middleware.gzip.GZipMiddleware",
+        "django.middleware.http.ConditionalGetMiddleware",
+        "icp_footer.django.ICPFooterMiddleware",
+    ]
+    load({}, **names["ICP_FOOTER"])
+
+
 def test_injector_snippet() -> None:
     sent: list[bytes] = []
     body_chunks = [PAGE.encode()[:30], PAGE.encode()[30:]]
@@ -154,12 +169,53 @@ def test_check_app_snippet() -> None:
         names["test_home_page_shows_the_icp_number"]()
 
 
+HELPER_PAGE = (
+    "<html><body><main>内容</main><footer><p>© 2026</p>{{ icp_footer() }}</footer></body></html>"
+)
+
+
+def test_flask_extension_snippet() -> None:
+    from flask import render_template_string  # noqa: PLC0415
+
+    app = Flask(__name__)
+    app.add_url_rule("/", "home", lambda: render_template_string(HELPER_PAGE))
+    exec(block("from icp_footer.flask import ICPFooter"), {"app": app})
+    client = app.test_client()
+    page = client.get("/", headers={"Host": "www.example.cn"}).get_data(as_text=True)
+    assert page.count(NUMBER) == 1
+    assert page.count('<div class="icp-footer"') == 1
+    page = client.get("/", headers={"Host": "example.com"}).get_data(as_text=True)
+    assert "icp-footer" not in page
+
+
+def test_install_jinja_snippet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from starlette.requests import Request  # noqa: PLC0415
+
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "index.html").write_text(HELPER_PAGE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    names: dict[str, Any] = {}
+    exec(block("install_jinja(templates)"), names)
+    templates = names["templates"]
+
+    async def home(request: Request) -> StarletteHTMLResponse:
+        return templates.TemplateResponse(request, "index.html")  # type: ignore[no-any-return]
+
+    app = ICPFooterMiddleware(Starlette(routes=[Route("/", home)]))
+    page = asgi_get(app)
+    assert page.count(NUMBER) == 1
+    assert page.count('<div class="icp-footer"') == 1
+
+
 COVERED = [
     test_check_app_snippet,
     test_flask_quickstart,
     test_fastapi_quickstart,
     test_django_wsgi_quickstart,
     test_django_asgi_quickstart,
+    test_django_settings_snippet,
     test_compression_ordering_snippet,
     test_injector_snippet,
+    test_flask_extension_snippet,
+    test_install_jinja_snippet,
 ]

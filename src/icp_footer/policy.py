@@ -43,6 +43,9 @@ _LOGGED_HOST_LENGTH = 100
 _HOST_MARK = "icp-footer-host-mark.invalid"
 _NONCE_MARK = "icpFooterNonceMark0"
 _NONCE = re.compile(r"[A-Za-z0-9+/=_-]+")
+# The banner's root start tag, in every styling mode: a page that already shows the banner
+# (through a template helper) does not get a second one.
+_BANNER_SHOWN = '<div class="icp-footer-banner"'
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +237,12 @@ class Policy:
                 charset=charset, style_nonce=nonce, inline_style=inline, xhtml=plan.xhtml
             )
             html = markup(site, self.settings, mark, style)
-            patterns = tuple(already_shown_patterns(site.icp, charset)) if site and site.icp else ()
+            if site is None:
+                patterns: tuple[bytes, ...] = (encode(_BANNER_SHOWN, charset),)
+            elif site.icp is not None:
+                patterns = tuple(already_shown_patterns(site.icp, charset))
+            else:
+                patterns = ()
             made = (encode(html, charset), patterns)
             with self._lock:
                 self._snippets[key] = made
@@ -243,7 +251,7 @@ class Policy:
         if page_nonce is not None:  # base64 characters: nothing to escape, in any charset
             made = (made[0].replace(_NONCE_MARK.encode(), page_nonce.encode()), made[1])
         if mark:  # a shown host has nothing HTML escapes (see display_host)
-            return made[0].replace(mark.encode(charset), encode(target.host, charset)), ()
+            return made[0].replace(mark.encode(charset), encode(target.host, charset)), made[1]
         return made
 
 
