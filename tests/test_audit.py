@@ -7,14 +7,18 @@ No network but 127.0.0.1: in-process apps through httpx's transports, and a real
 from __future__ import annotations
 
 import asyncio
+import codecs
 import json
 import re
 import socket
 import subprocess
 import sys
 import textwrap
+import threading
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +39,14 @@ from icp_footer.audit import (
     check_urls,
     is_asgi,
 )
-from icp_footer.numbers import parse_icp, parse_psb
+from icp_footer.decoding import STEPS
+from icp_footer.numbers import parse_icp, parse_psb, recognise_icp
 from icp_footer.render import FooterStyle, footer_html
 from icp_footer.wsgi import ICPFooterMiddleware as WSGIFooter
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import html5lib
 
 NUMBER = "京ICP备12345678号-1"
 PSB = "京公网安备 11010502030143号"
@@ -172,11 +181,48 @@ CASES = [
         lambda r: r.icp[0].link == "https://BEIAN.miit.gov.cn/#/Integrated/index",
     ),
     Case(
-        "http link",
+        "http link: it redirects, a warning",
         page(f"<footer>{icp_link(href='http://beian.miit.gov.cn/')}</footer>"),
-        False,
+        True,
         (NUMBER,),
-        lambda r: "https" in errors(r)[0] and r.findings[0].fix == f"link {NUMBER} to {MIIT}",
+        lambda r: (
+            severities(r, "warning")
+            == [
+                f"{NUMBER} links to http://beian.miit.gov.cn/ (http, which redirects to https), "
+                f"not {MIIT}: it works for a visitor, but hosting providers' checks look for "
+                "that address"
+            ]
+            and r.findings[0].fix == f"link {NUMBER} to {MIIT}"
+        ),
+    ),
+    Case(
+        "link to a deep page of the filing system: a warning",
+        page(f"<footer>{icp_link(href=MIIT + 'state/outPortal/loginPortal.action')}</footer>"),
+        True,
+        (NUMBER,),
+        lambda r: (
+            len(r.findings) == 1
+            and r.findings[0].severity == "warning"
+            and "(a page inside the filing system)" in r.findings[0].message
+        ),
+    ),
+    Case(
+        "link to the record query route of the filing system: a warning",
+        page(f"<footer>{icp_link(href=MIIT + '#/Integrated/recordQuery')}</footer>"),
+        True,
+        (NUMBER,),
+        lambda r: [f.severity for f in r.findings] == ["warning"],
+    ),
+    Case(
+        "link to a page with a query, over http: one warning that says both",
+        page(f"<footer>{icp_link(href='http://beian.miit.gov.cn/?from=footer')}</footer>"),
+        True,
+        (NUMBER,),
+        lambda r: (
+            [f.severity for f in r.findings] == ["warning"]
+            and "(http, which redirects to https and a page inside the filing system)"
+            in r.findings[0].message
+        ),
     ),
     Case(
         "relative link",
@@ -351,14 +397,20 @@ CASES = [
     ),
 ]
 
+# What a page shows, and its standard form.
 SLOPPY = [
-    "京ICP备 12345678号",
-    "京ICP备12345678 号-1",
-    "京ICP备12345678-1",
-    "滇ICP备09010050-5号",
-    "京ICP备１２３４５６７８号－１",
-    "陕ICP备2024026116号-1A",
-    "粤B2-20090059-5",
+    ("京ICP备 12345678号", "京ICP备12345678号"),
+    ("京ICP备12345678 号-1", "京ICP备12345678号-1"),
+    ("京ICP备12345678-1", "京ICP备12345678号-1"),
+    ("滇ICP备09010050-5号", "滇ICP备09010050号-5"),
+    ("京ICP备１２３４５６７８号－１", "京ICP备12345678号-1"),
+    ("京ICP证 030367号", "京ICP证030367号"),
+    ("沪ICP证：沪B2-20170116", "沪B2-20170116"),
+    ("鄂ICP证:020001-5", "鄂ICP证020001号"),
+    ("京｜ICP备11020872号－17", "京ICP备11020872号-17"),
+    ("京ICP證030173號", "京ICP证030173号"),
+    ("陕ICP备2024026116号-1A", "陕ICP备2024026116号-1A"),
+    ("粤B2-20090059-5", "粤B2-20090059-5"),
 ]
 
 
@@ -384,12 +436,55 @@ def test_dead_legacy_link_targets(host: str) -> None:
     assert finding.fix == f"link {NUMBER} to {MIIT}"
 
 
-@pytest.mark.parametrize("text", SLOPPY)
-def test_sloppy_but_valid_forms_are_found(text: str) -> None:
-    report = audit_html(page(f"<footer>{icp_link(text)}</footer>"), URL)
-    assert [n.text for n in report.icp] == [text]
-    assert report.icp[0].valid
-    assert report.ok, report.findings
+@pytest.mark.parametrize("linked", [True, False], ids=["linked", "unlinked"])
+@pytest.mark.parametrize(("text", "standard"), SLOPPY, ids=[t for t, _ in SLOPPY])
+def test_sloppy_forms_are_found_and_flagged(text: str, standard: str, linked: bool) -> None:
+    shown = icp_link(text) if linked else text
+    report = audit_html(page(f"<footer>{shown}</footer>"), URL)
+    assert [(n.text, n.standard, n.valid) for n in report.icp] == [(text, standard, True)]
+    forms = [f for f in report.findings if f.message.startswith(f"{text} is not in the standard")]
+    if text == standard:
+        assert forms == []
+    else:
+        [finding] = forms
+        assert finding.severity == "warning"
+        assert finding.fix == f"write it as {standard}, as on the filing record"
+        assert finding.number == text
+    if linked:
+        assert report.ok, report.findings
+        assert all(f.severity == "warning" for f in report.findings)
+    assert not any("no ICP number" in m for m in errors(report))
+
+
+def test_the_standard_form_of_a_psb_number_is_given_too() -> None:
+    html = page(f"<footer>{icp_link()} {psb_link('京公網安備 11010502030143號')}</footer>")
+    report = audit_html(html, URL)
+    assert report.ok
+    assert report.psb[0].standard == PSB
+    assert [f.fix for f in report.findings] == [f"write it as {PSB}, as on the filing record"]
+
+
+def test_lookalikes_are_not_numbers() -> None:
+    noise = (
+        "<p>本站 ICP 备案正在办理中。客服热线 400-800-1234 / 010-82345678，"
+        "订单号 2024031512345678，12345678号楼。粤B2 审批中；京公网安备案中。</p>"
+        "<p>南京 | ICP 12345678 · TCP/ICP 协议 · 萌ICP备20240001号</p>"
+    )
+    report = audit_html(page(f"<footer>{noise}</footer>"), URL)
+    assert report.icp == report.psb == ()
+    assert errors(report) == ["no ICP number in the page's visible text"]
+
+
+def test_a_number_without_its_province_is_malformed_not_missing() -> None:
+    report = audit_html(page(f"<footer>南京 | {icp_link('ICP备12345678号')}</footer>"), URL)
+    assert [(n.text, n.valid) for n in report.icp] == [("ICP备12345678号", False)]
+    assert "province character is missing" in errors(report)[0]
+
+
+def test_expect_compares_standard_forms() -> None:
+    html = page(f"<footer>{icp_link('滇ICP备09010050-5号')} {psb_link('京公网安备11010502030143')}")
+    assert audit_html(html, URL, expect=["滇ICP备09010050号-5", PSB]).ok
+    assert not audit_html(html, URL, expect=["滇ICP备09010050号-6"]).ok
 
 
 def test_expect_compares_normalised_numbers() -> None:
@@ -408,8 +503,21 @@ def test_report_to_dict_is_the_json_shape() -> None:
     report = audit_html(page(f"<footer>{icp_link()} {psb_link()}</footer>"), URL)
     data = report.to_dict()
     assert json.loads(json.dumps(data)) == data
-    assert set(data) == {"url", "final_url", "status", "ok", "error", "icp", "psb", "findings"}
+    assert set(data) == {
+        "url",
+        "final_url",
+        "status",
+        "ok",
+        "error",
+        "encoding",
+        "encoding_step",
+        "icp",
+        "psb",
+        "findings",
+    }
+    assert (data["encoding"], data["encoding_step"]) == (None, None)  # nothing was fetched
     assert set(data["icp"][0]) >= {"text", "valid", "message", "linked", "link", "in_footer"}
+    assert data["icp"][0]["standard"] == NUMBER
     assert data["psb"][0]["badge"] is True
 
 
@@ -655,13 +763,27 @@ def test_json_output(server: str, closed_port: int, capsys: pytest.CaptureFixtur
     assert status == 2
     good, bad, unreachable = json.loads(out)
     for item in (good, bad, unreachable):
-        assert set(item) == {"url", "final_url", "status", "ok", "error", "icp", "psb", "findings"}
+        assert set(item) == {
+            "url",
+            "final_url",
+            "status",
+            "ok",
+            "error",
+            "encoding",
+            "encoding_step",
+            "icp",
+            "psb",
+            "findings",
+        }
     assert good["ok"] is True
     assert good["status"] == 200
     assert good["error"] is None
+    assert (good["encoding"], good["encoding_step"]) == ("UTF-8", "meta")
+    assert (unreachable["encoding"], unreachable["encoding_step"]) == (None, None)
     assert good["icp"] == [
         {
             "text": NUMBER,
+            "standard": NUMBER,
             "valid": True,
             "message": None,
             "linked": True,
@@ -802,3 +924,147 @@ def test_bad_command_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "8 or 10 digits" in err
     assert main(capsys, "--app", f"{path}:app", "--concurrency", "0")[0] == 2
     assert main(capsys)[0] == 2
+
+
+# -- the corpus: saved pages served as real servers send them ------------------------------
+#
+# tests/audit_corpus holds saved-page-style documents (manifest.json says what each one is,
+# how a browser decodes it with and without the header charset, which step decides, the
+# numbers a browser shows and the severity expected). A threaded http.server on 127.0.0.1
+# serves each page twice: /plain/NAME as "text/html", /declared/NAME with its header
+# charset. html5lib, given the bytes decoded as the browser decodes them, is the oracle
+# for what the page shows.
+
+CORPUS = Path(__file__).parent / "audit_corpus"
+MANIFEST: list[dict[str, Any]] = json.loads((CORPUS / "manifest.json").read_text("utf-8"))["pages"]
+_BY_NAME = {entry["file"]: entry for entry in MANIFEST}
+_MODES = ("plain", "declared")
+
+
+class _CorpusHandler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        mode, _, name = self.path.lstrip("/").partition("/")
+        entry = _BY_NAME.get(name)
+        if entry is None or mode not in _MODES:
+            self.send_error(404)
+            return
+        body = (CORPUS / name).read_bytes()
+        declared = f"; charset={entry['header']}" if mode == "declared" else ""
+        self.send_response(200)
+        self.send_header("Content-Type", f"text/html{declared}")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+
+@pytest.fixture(scope="module")
+def corpus_server() -> Iterator[str]:
+    """The corpus on a free port of 127.0.0.1, served from a thread; stopped after."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _CorpusHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+_NOT_SHOWN = {"head", "title", "script", "style", "template", "noscript", "iframe", "object"}
+_RUNS_ON = {"a", "b", "i", "em", "strong", "small", "span", "font", "u", "sup", "sub", "label"}
+
+
+def browser_text(html: str) -> str:
+    """The text a browser shows, read from html5lib's tree (blocks on lines of their own)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        root = html5lib.parse(html, namespaceHTMLElements=False)
+    parts: list[str] = []
+
+    def walk(element: Any) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""  # comments: not shown
+        style = (element.get("style") or "").replace(" ", "").lower()
+        hidden = "hidden" in element.attrib or "display:none" in style
+        if tag and tag not in _NOT_SHOWN and not hidden:
+            block = tag not in _RUNS_ON
+            parts.append("\n" if block else "")
+            parts.append(element.text or "")
+            for child in element:
+                walk(child)
+            parts.append("\n" if block else "")
+        parts.append(element.tail or "")
+
+    walk(root)
+    return "".join(parts)
+
+
+def severity(report: dict[str, Any]) -> str:
+    found = {f["severity"] for f in report["findings"]}
+    return "error" if "error" in found else "warning" if "warning" in found else "ok"
+
+
+def test_the_corpus_is_what_the_manifest_says() -> None:
+    pages = {path.name for path in CORPUS.iterdir()} - {"manifest.json"}
+    assert pages == set(_BY_NAME)
+    for name, entry in _BY_NAME.items():
+        data = (CORPUS / name).read_bytes()
+        if name.startswith("late-meta-"):
+            start = data.index(b"<meta")
+            assert start == int(name.removesuffix(".html").rsplit("-", 1)[1])
+            assert data.index(b">", start) >= 1024  # the declaration ends past the prescan
+            before = re.findall(rb"<([a-z]+)", data[data.index(b"<head>") + 6 : start])
+            assert set(before) <= {b"script", b"link"}  # only long script and style URLs
+            assert max(len(url) for url in re.findall(rb'(?:src|href)="([^"]*)"', data)) > 150
+        if "undeclared" in name:
+            assert b"charset" not in data.lower()
+        if name.startswith("bom-"):
+            assert data.startswith(codecs.BOM_UTF8)
+        assert entry["plain"]["step"] in STEPS
+        assert entry["declared"]["step"] in STEPS
+
+
+@pytest.mark.parametrize("mode", _MODES)
+def test_the_corpus_as_a_browser_reads_it(
+    corpus_server: str, mode: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    urls = [f"{corpus_server}/{mode}/{entry['file']}" for entry in MANIFEST]
+    status, out, _ = main(capsys, "--json", *urls)
+    assert status == 1  # some pages are not compliant; none failed to load
+    reports = json.loads(out)
+    found = 0
+    for entry, report in zip(MANIFEST, reports, strict=True):
+        name, expected = entry["file"], entry[mode]
+        numbers = entry.get(f"icp_{mode}", entry["icp"])
+        where = f"{mode}/{name}"
+        assert report["error"] is None, where
+        assert report["encoding_step"] == expected["step"], where
+        assert report["encoding"] == expected["encoding"], where
+        assert severity(report) == expected["severity"], (where, report["findings"])
+        shown = [n["text"] for n in report["icp"]]
+        assert shown == numbers, where
+        assert all(n["valid"] for n in report["icp"]), where
+        found += bool(numbers) and shown == numbers
+        # the oracle: what html5lib shows from the bytes decoded as a browser decodes them
+        codec = entry.get(f"browser_{mode}", entry["browser"])
+        text = browser_text((CORPUS / name).read_bytes().decode(codec))
+        assert all(number in text for number in numbers), where
+        assert [r.text for r in recognise_icp(text) if r.valid] == shown, where
+        if not numbers:
+            assert any(
+                f["message"].startswith("no ICP number in the page's visible text")
+                for f in report["findings"]
+            ), where
+        misread = [f for f in report["findings"] if "first 1,024 bytes" in (f["fix"] or "")]
+        if expected["step"] in ("late-meta", "utf-8", "detected"):
+            [finding] = misread
+            assert finding["severity"] == "warning"
+            assert finding["fix"].startswith(
+                "declare the charset in the Content-Type header or in the first 1,024 bytes"
+            )
+        else:
+            assert misread == [], where
+    assert found == sum(bool(e.get(f"icp_{mode}", e["icp"])) for e in MANIFEST)

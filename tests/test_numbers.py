@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from icp_footer.numbers import (
+from icp_footer.numbers import (  # the folding's fast path, checked below
+    _VARIANTS,
     ICP_EXAMPLE,
     PSB_EXAMPLE,
     IcpNumber,
     NumberError,
     PsbNumber,
+    Recognised,
+    _Folded,
     find_icp,
     find_psb,
     normalise,
     parse_icp,
     parse_psb,
+    recognise_icp,
+    recognise_psb,
+    standard_form,
 )
 
 # Copied from icp-rules.md on purpose (an independent list, not the module's own).
@@ -281,6 +290,264 @@ def test_find_psb_edges(text: str, found: list[str]) -> None:
     assert find_psb(text) == found
 
 
+# --- recognising: the forms real pages show -------------------------------------------
+
+# text, kind, standard form, what the departures say, whether a configured number may be
+# written so (parse_icp/parse_psb accept it).
+FORMS = [
+    # the issue's forms
+    ("京ICP证 030367号", "licence", "京ICP证030367号", ["spaces inside the number"], True),
+    (
+        "沪ICP证：沪B2-20170116",
+        "telecom",
+        "沪B2-20170116",
+        ["the label '沪ICP证：' before a telecom licence (B2) number"],
+        False,
+    ),
+    (
+        "鄂ICP证:020001-5",
+        "licence",
+        "鄂ICP证020001号",
+        [
+            "':' after ICP证",
+            "an ICP licence (ICP证) number has no '-<N>' website number (here '-5')",
+            "no '号' after the licence number",
+        ],
+        False,
+    ),
+    (
+        "京｜ICP备11020872号－17",
+        "filing",
+        "京ICP备11020872号-17",
+        ["'｜' between the province and ICP", "full-width characters (－)"],
+        False,
+    ),
+    # icp-rules.md's sloppy forms
+    ("京ICP备 12345678号", "filing", "京ICP备12345678号", ["spaces inside the number"], True),
+    ("京ICP备12345678 号-1", "filing", "京ICP备12345678号-1", ["spaces inside the number"], True),
+    ("京ICP备12345678", "filing", "京ICP备12345678号", ["no '号' after the record number"], True),
+    (
+        "京ICP备12345678-1",
+        "filing",
+        "京ICP备12345678号-1",
+        ["no '号' after the record number"],
+        True,
+    ),
+    (
+        "滇ICP备09010050-5号",
+        "filing",
+        "滇ICP备09010050号-5",
+        ["'号' after the website number, not before '-'"],
+        True,
+    ),
+    (
+        "京ICP备１２３４５６７８号－１",
+        "filing",
+        "京ICP备12345678号-1",
+        ["full-width characters (１２３４５６７８－１)"],
+        True,
+    ),
+    ("京ＩＣＰ证030173号", "licence", "京ICP证030173号", ["full-width characters (ＩＣＰ)"], True),
+    # what traditional Chinese and Japanese pages show
+    (
+        "京ICP證030173號",
+        "licence",
+        "京ICP证030173号",
+        ["traditional or Japanese character forms (證號)"],
+        False,
+    ),
+    (
+        "粵ICP備09010050號-1",
+        "filing",
+        "粤ICP备09010050号-1",
+        ["traditional or Japanese character forms (粵備號)"],
+        False,
+    ),
+    (
+        "浙ICP備17006647号-2",
+        "filing",
+        "浙ICP备17006647号-2",
+        ["traditional or Japanese character forms (備)"],
+        False,
+    ),
+    ("京 ICP备12345678号", "filing", "京ICP备12345678号", ["spaces inside the number"], True),
+    (
+        "京ICP备：12345678号-2",
+        "filing",
+        "京ICP备12345678号-2",
+        ["'：' after ICP备"],
+        False,
+    ),
+    (
+        "京ICP证030173号-1",
+        "licence",
+        "京ICP证030173号",
+        ["an ICP licence (ICP证) number has no '-<N>' website number (here '-1')"],
+        False,
+    ),
+    (
+        "京公网安备11010502030143",
+        "psb",
+        "京公网安备 11010502030143号",
+        ["no '号' after the record code"],
+        True,
+    ),
+    (
+        "京公網安備 11010502030143號",
+        "psb",
+        "京公网安备 11010502030143号",
+        ["traditional or Japanese character forms (網備號)"],
+        False,
+    ),
+    (
+        "京公网安备：11010502030143号",
+        "psb",
+        "京公网安备 11010502030143号",
+        ["'：' after 公网安备"],
+        False,
+    ),
+    # standard forms: nothing to say
+    ("京ICP备12345678号-1", "filing", "京ICP备12345678号-1", [], True),
+    ("陕ICP备2024026116号-1A", "filing", "陕ICP备2024026116号-1A", [], True),
+    ("京ICP证030173号", "licence", "京ICP证030173号", [], True),
+    ("粤B2-20090059-5", "telecom", "粤B2-20090059-5", [], True),
+    ("京公网安备 11010502030143号", "psb", "京公网安备 11010502030143号", [], True),
+    ("京公网安备11010502030143号", "psb", "京公网安备 11010502030143号", [], True),
+]
+SLOPPY_TEXTS = [form[0] for form in FORMS]
+
+
+def rejection(parse: Callable[[str], object], text: str) -> str | None:
+    """What ``parse`` says is wrong with ``text``; None when it accepts it."""
+    try:
+        parse(text)
+    except NumberError as error:
+        return str(error)
+    return None
+
+
+def recognise_one(text: str) -> Recognised:
+    """The one number ``text`` holds, found by the search."""
+    found = recognise_psb(text) if "公" in text else recognise_icp(text)
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "standard", "departures", "configurable"),
+    FORMS,
+    ids=[form[0] for form in FORMS],
+)
+def test_forms_real_pages_show(
+    text: str, kind: str, standard: str, departures: list[str], configurable: bool
+) -> None:
+    # found in free text, verbatim, wherever it stands
+    for before, after in (("", ""), ("备案号：", " | 版权所有"), ("© 2024 示例 ", "\n")):
+        found = recognise_one(before + text + after)
+        assert found.text == text
+        assert (found.start, found.end) == (len(before), len(before) + len(text))
+        assert (found.kind, found.standard) == (kind, standard)
+        assert list(found.departures) == departures
+        assert found.valid
+        assert found.error is None
+    # the same reading as a whole: one grammar for search and validation
+    assert standard_form(text) == standard
+    parse = parse_psb if kind == "psb" else parse_icp
+    if configurable:
+        parse(text)
+    else:
+        with pytest.raises(NumberError) as caught:
+            parse(text)
+        message = str(caught.value)
+        assert message.endswith(f"write the number as on the filing record (e.g. {standard})")
+        assert departures[0] in message
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("京ICP备123号", "8 or 10 digits, not 3"),
+        ("京｜ICP备123号", "8 or 10 digits, not 3"),
+        ("京ICP证:03017号", "must have 6 digits, not 5"),
+        ("京ICP備1234567號", "8 or 10 digits, not 7"),
+        ("京icp备12345678号", "capital letters"),
+        ("南京 | ICP备12345678号", "province character is missing"),
+        ("北京 ICP备12345678号", "province character is missing"),
+        ("京公网安备：1101050203014号", "14 digits, not 13"),
+        ("京公网安备 99010502030143号", "mainland province code"),
+    ],
+)
+def test_number_like_text_says_what_is_wrong(text: str, problem: str) -> None:
+    found = recognise_psb(text) if "公" in text else recognise_icp(text)
+    assert len(found) == 1, found
+    [bad] = found
+    assert not bad.valid
+    assert (bad.kind, bad.standard, bad.fan_badge) == (None, None, False)
+    assert bad.error is not None
+    assert problem in bad.error
+    assert text.endswith(bad.text)
+
+
+@pytest.mark.parametrize(
+    "text", ["萌ICP备20240001号", "喵ICP備12345678號", "萌公网安备 11010502030143号"]
+)
+def test_fan_badges_are_recognised_as_such(text: str) -> None:
+    [badge] = recognise_psb(text) if "公" in text else recognise_icp(text)
+    assert badge.fan_badge
+    assert not badge.valid
+    assert "fan badge" in (badge.error or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # phone, order and parcel numbers, dates
+        "客服热线 400-800-1234 / 010-82345678，传真 0755-86013388 转 8001",
+        "订单号 2024031512345678，快递单号 SF1234567890123，2024-03-15 12:00",
+        "身份证号 110101199003071234 营业执照 91110108MA01ABCD2X",
+        # ICP in prose, labels without a number
+        "本站 ICP 备案正在办理中，ICP 许可证申请材料已提交。京ICP备案查询请访问管理局网站。",
+        "ICP备案号：请见页面底部。ICP证 经营许可 B2B 平台 粤B2 审批中 京公网安备案中",
+        "TCP/ICP/UDP 协议栈，ICP 算法（Iterative Closest Point）误差 0.0012345678",
+        # a province character that is part of a word, before a bar or spaces
+        "南京 | ICP 12345678",
+        "地址：北京市海淀区 12345678号楼 3 单元",
+    ],
+)
+def test_no_numbers_in_lookalike_text(text: str) -> None:
+    assert [r for r in recognise_icp(text) if r.valid] == []
+    assert [r for r in recognise_psb(text) if r.valid] == []
+    assert find_icp(text) == find_psb(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("京ICP备12345678号—2024 版权所有", "京ICP备12345678号"),  # an em dash, then a year
+        ("京ICP备12345678号-1 电话 010-12345678", "京ICP备12345678号-1"),
+        ("京ICP证030173号 | 京ICP备12345678号", "京ICP证030173号"),
+        ("粤B2-20090059号", "粤B2-20090059"),
+        ("北京ICP备12345678号", "京ICP备12345678号"),
+    ],
+)
+def test_a_number_ends_where_it_ends(text: str, found: str) -> None:
+    assert recognise_icp(text)[0].text == found
+
+
+def test_a_label_before_a_malformed_telecom_number_is_diagnosed_without_it() -> None:
+    with pytest.raises(NumberError, match="8 digits after 'B2-', not 7"):
+        parse_icp("沪ICP证：沪B2-2017011")
+
+
+def test_standard_form_compares_numbers() -> None:
+    assert standard_form("滇ICP备09010050-5号") == standard_form("滇ICP备09010050号-5")
+    assert standard_form("京ICP备 １２３４５６７８") == "京ICP备12345678号"
+    assert standard_form("京公网安备11010502030143") == PSB_EXAMPLE
+    assert standard_form("京ICP备123号") is None
+    assert standard_form("京ICP备12345678号 京ICP备12345678号") is None
+    assert standard_form("") is None
+
+
 # --- properties -------------------------------------------------------------------------
 
 SPACES = st.sampled_from([" ", "\u3000", "\t", "\u00a0", "\n", "  "])
@@ -442,7 +709,7 @@ def test_find_psb_finds_nothing_without_a_number(pieces: list[str]) -> None:
 
 
 NUMBERISH = st.text(
-    PROVINCES[:6] + "港萌北ICPBicpb备证案号公网安AXax2-－ 　0123456789０１",
+    PROVINCES[:6] + "港萌北ICPBicpb备证案号公网安AXax2-－ 　0123456789０１|｜:：備證號網粵",
     max_size=40,
 )
 ANY_TEXT = st.one_of(st.text(), NUMBERISH)
@@ -459,11 +726,74 @@ def test_parse_only_ever_raises_number_error(text: str) -> None:
             assert "not a valid" not in message
 
 
-@given(ANY_TEXT)
-def test_whatever_find_returns_is_verbatim_and_parses(text: str) -> None:
-    for found in find_icp(text):
-        assert found in text
-        parse_icp(found)
-    for found in find_psb(text):
-        assert found in text
-        parse_psb(found)
+@given(st.lists(st.one_of(NUMBERISH, st.sampled_from(SLOPPY_TEXTS)), max_size=5))
+def test_whatever_find_returns_is_verbatim_and_parses(pieces: list[str]) -> None:
+    text = "，".join(pieces)
+    for found, search, parse in (
+        (find_icp(text), recognise_icp, parse_icp),
+        (find_psb(text), recognise_psb, parse_psb),
+    ):
+        for number in found:
+            assert number in text
+            parse(number)
+        # find_* is recognise_* without the forms a configured number may not have
+        assert found == [
+            r.text for r in search(text) if r.valid and rejection(parse, r.text) is None
+        ]
+
+
+@given(st.lists(st.one_of(NUMBERISH, st.sampled_from(SLOPPY_TEXTS)), max_size=5))
+def test_one_recogniser_for_search_and_validation(pieces: list[str]) -> None:
+    """Whatever the search finds reads the same as a whole: same standard form, and the
+    validator accepts it or names the standard form; the spans are verbatim, in order."""
+    text = "，".join(pieces)
+    end = 0
+    for found in recognise_icp(text) + recognise_psb(text):
+        assert text[found.start : found.end] == found.text
+        if found.standard is None:
+            assert found.error is not None
+            continue
+        assert standard_form(found.text) == found.standard
+        assert standard_form(found.standard) == found.standard
+        assert not recognise_one(found.standard).departures
+        parse = parse_psb if found.kind == "psb" else parse_icp
+        message = rejection(parse, found.text)
+        if message is not None:
+            assert f"(e.g. {found.standard})" in message
+            assert found.departures
+    for found in recognise_icp(text):
+        assert found.start >= end
+        end = found.end
+
+
+def folded_one_by_one(text: str, spaces: bool) -> tuple[str, list[int]]:
+    """The folding's definition, character by character, with each one's origin."""
+    chars: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        for c in unicodedata.normalize("NFKC", ch):
+            if c.isspace() and not spaces:
+                continue
+            chars.append(" " if c.isspace() else c.translate(_VARIANTS))
+            origin.append(i)
+    return "".join(chars), origin
+
+
+FOLDABLE = st.text(
+    st.sampled_from("京ICP备12⒏㈱…ﬁ¼ \u3000\n\t\u00a0備號證ＩＣＰ１－｜：ｶﾞ゛e\u0301a")
+)
+
+
+@given(st.one_of(st.text(), FOLDABLE), st.booleans())
+def test_folding_is_character_by_character(text: str, spaces: bool) -> None:
+    folded = _Folded(text, spaces=spaces)
+    expected, origin = folded_one_by_one(text, spaces)
+    assert folded.text == expected
+    assert [folded.origin(i) for i in range(len(expected))] == origin
+    for start in range(len(expected)):
+        for end in range(start + 1, min(len(expected), start + 4) + 1):
+            assert folded.verbatim(start, end) == text[origin[start] : origin[end - 1] + 1]
+            assert folded.whole_characters(start, end) == (
+                (start == 0 or origin[start - 1] != origin[start])
+                and (end == len(origin) or origin[end] != origin[end - 1])
+            )

@@ -18,9 +18,17 @@ a link to ``https://beian.miit.gov.cn/`` (the old ``www.miitbeian.gov.cn`` and
 ``www.beian.miit.gov.cn`` are dead); a PSB number should link to the MPS search page with
 its own 14-digit code and have its badge image beside it; numbers belong in the site
 footer, or at least at the end of the page. Errors make a page not compliant
-(:attr:`PageReport.ok` is false); warnings and notes do not.
+(:attr:`PageReport.ok` is false); warnings and notes do not. A link that still brings a
+visitor to the filing system (``http://beian.miit.gov.cn/``, a deeper page of it) is a
+warning; a number in a form pages show but the filing record does not
+(``京ICP证 030367号``, ``京｜ICP备11020872号－17``) is found, and a warning gives its standard
+form (:func:`~icp_footer.numbers.recognise_icp`).
 
-Needs the ``audit`` extra (``httpx`` and ``selectolax``).
+Fetched pages are decoded as a browser decodes them (:mod:`icp_footer.decoding`); the
+report says which step decided the encoding, and warns when only a browser's reading
+beyond the first 1,024 bytes gets it right.
+
+Needs the ``audit`` extra (``httpx``, ``selectolax`` and ``charset-normalizer``).
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ import bisect
 import concurrent.futures
 import inspect
 import re
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NamedTuple, TypeVar
 from urllib.parse import urljoin, urlsplit
@@ -40,8 +48,14 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from icp_footer import __version__
 from icp_footer.config import ICP_URL, PSB_URL
-from icp_footer.numbers import NumberError, find_icp, find_psb, normalise, parse_icp, parse_psb
-from icp_footer.render import detect_charset
+from icp_footer.decoding import STEPS, Step, decode_page
+from icp_footer.numbers import (
+    Recognised,
+    normalise,
+    recognise_icp,
+    recognise_psb,
+    standard_form,
+)
 
 __all__ = [
     "MAX_BYTES",
@@ -64,6 +78,8 @@ Severity = Literal["error", "warning", "info"]
 Placement = Literal["footer", "end", "elsewhere"]
 
 _MIIT_HOST = "beian.miit.gov.cn"
+# Fragments of the filing system's front page (its single-page app starts there).
+_MIIT_FRONT = frozenset({"", "/", "/Integrated/index"})
 _DEAD_MIIT_HOSTS = frozenset({"www.miitbeian.gov.cn", "miitbeian.gov.cn", "www.beian.miit.gov.cn"})
 _MPS_HOST = "beian.mps.gov.cn"
 _OLD_PSB_HOSTS = frozenset({"www.beian.gov.cn", "beian.gov.cn"})
@@ -84,15 +100,6 @@ _INLINE = frozenset(
 _SECTIONING = frozenset({"article", "aside", "main", "nav", "section", "footer"})
 _END_SHARE = 0.2
 """A number followed by at most this share of the page's text is "at the end of the page"."""
-
-# Loose shapes of numbers, only to find malformed ones and fan badges that find_icp and
-# find_psb (rightly) skip; parse_icp/parse_psb say what is wrong with each.
-_DIGIT = "[0-9０-９]"
-_LOOSE_ICP = re.compile(
-    rf"(?:[^\W\d_])?(?i:icp)\s*[备证]\s*{_DIGIT}+(?:\s*号)?"
-    rf"(?:\s*[-－]\s*{_DIGIT}+[A-Za-z]?)?(?:\s*号)?"
-)
-_LOOSE_PSB = re.compile(rf"(?:[^\W\d_])?公网安备\s*{_DIGIT}+(?:\s*号)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,11 +137,15 @@ class NumberReport:
     """PSB numbers only: whether a badge ``<img>`` is next to it."""
     occurrences: int = 1
     """How many times the page shows this number."""
+    standard: str | None = None
+    """The number in its standard form, as on the filing record (None when malformed);
+    when it differs from :attr:`text`, a warning says so."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return {
             "text": self.text,
+            "standard": self.standard,
             "valid": self.valid,
             "message": self.message,
             "linked": self.linked,
@@ -161,6 +172,12 @@ class PageReport:
     icp: tuple[NumberReport, ...] = ()
     psb: tuple[NumberReport, ...] = ()
     findings: tuple[Finding, ...] = ()
+    encoding: str | None = None
+    """The encoding the page was decoded with (WHATWG name: ``UTF-8``, ``GBK``...); None
+    for :func:`audit_html` and pages not fetched."""
+    encoding_step: str | None = None
+    """Which step decided it: ``bom``, ``header``, ``meta``, ``late-meta``, ``utf-8``,
+    ``detected`` or ``default`` (:data:`icp_footer.decoding.STEPS`)."""
 
     @property
     def ok(self) -> bool:
@@ -175,6 +192,8 @@ class PageReport:
             "status": self.status,
             "ok": self.ok,
             "error": self.error,
+            "encoding": self.encoding,
+            "encoding_step": self.encoding_step,
             "icp": [n.to_dict() for n in self.icp],
             "psb": [n.to_dict() for n in self.psb],
             "findings": [
@@ -301,19 +320,6 @@ def _read(parser: LexborHTMLParser) -> _Page:
     return _Page("".join(parts), runs, main_end)
 
 
-def _locate(text: str, found: Iterable[str]) -> list[tuple[str, int, int]]:
-    """Spans of numbers that find_icp/find_psb returned in order."""
-    spans = []
-    cursor = 0
-    for number in found:
-        start = text.find(number, cursor)
-        if start < 0:  # cannot happen: the finders return verbatim substrings
-            continue
-        cursor = start + len(number)
-        spans.append((number, start, cursor))
-    return spans
-
-
 # -- judging ------------------------------------------------------------------------------
 
 
@@ -329,6 +335,9 @@ class _Seen:
     occurrences: int = 1
     valid: bool = True
     message: str | None = None
+    kind: str | None = None
+    standard: str | None = None
+    departures: tuple[str, ...] = ()
 
 
 def _host(url: str) -> tuple[str, str]:
@@ -351,10 +360,23 @@ def _icp_link_problem(number: str, link: str | None, kind: str) -> Finding | Non
             number,
         )
     if host == _MIIT_HOST:
-        if scheme == "https":
+        # It still brings a visitor to the filing system: a warning, not a failure.
+        parts = urlsplit(link)
+        deep = parts.path not in ("", "/") or parts.query or parts.fragment not in _MIIT_FRONT
+        if scheme == "https" and not deep:
             return None
+        reasons = []
+        if scheme != "https":
+            reasons.append("http, which redirects to https")
+        if deep:
+            reasons.append("a page inside the filing system")
+        why = " and ".join(reasons)
         return Finding(
-            "error", f"{number} links to {link}; the filing system is https", fix, number
+            "warning",
+            f"{number} links to {link} ({why}), not {ICP_URL}: it works for a visitor, but "
+            "hosting providers' checks look for that address",
+            fix,
+            number,
         )
     severity: Severity = "error" if kind == "filing" else "info"
     return Finding(
@@ -440,28 +462,31 @@ def _href(run: _Run, base: str) -> str | None:
     return None if href is None else urljoin(base, href.strip())
 
 
-def _collect(
-    page: _Page, spans: list[tuple[str, int, int]], base: str, *, psb: bool
-) -> list[_Seen]:
+def _collect(page: _Page, found: list[Recognised], base: str, *, psb: bool) -> list[_Seen]:
     """One entry per distinct number: its best occurrence (linked, then in the footer)."""
     best: dict[str, _Seen] = {}
     counts: dict[str, int] = {}
     rank = {"footer": 2, "end": 1, "elsewhere": 0}
-    for text, start, end in spans:
-        runs = page.runs_in(start, end)
+    for number in found:
+        if number.standard is None:
+            continue
+        runs = page.runs_in(number.start, number.end)
         if not runs:
             continue
         run = next((r for r in runs if r.link is not None), runs[0])
         seen = _Seen(
-            text,
-            start,
-            end,
+            number.text,
+            number.start,
+            number.end,
             _href(run, base),
             run.in_footer,
-            _placement(page, run, start, end),
+            _placement(page, run, number.start, number.end),
             _badge_next_to(run) if psb else None,
+            kind=number.kind,
+            standard=number.standard,
+            departures=number.departures,
         )
-        key = normalise(text)
+        key = number.standard
         counts[key] = counts.get(key, 0) + 1
         old = best.get(key)
         if old is None or (seen.link is not None, rank[seen.placement]) > (
@@ -475,49 +500,50 @@ def _collect(
 
 
 def _malformed(
-    page: _Page,
-    pattern: re.Pattern[str],
-    valid: list[tuple[str, int, int]],
-    base: str,
-    *,
-    psb: bool,
+    page: _Page, found: list[Recognised], base: str
 ) -> tuple[list[_Seen], list[Finding]]:
-    """Number-like text the finders skipped, with what is wrong with it."""
+    """Number-like text that is not a number, with what is wrong with it."""
     bad: list[_Seen] = []
     notes: list[Finding] = []
-    for m in pattern.finditer(page.text):
-        if any(m.start() < end and start < m.end() for _, start, end in valid):
+    for number in found:
+        if number.standard is not None:
             continue
-        text = m.group().strip()
-        try:
-            parse_psb(text) if psb else parse_icp(text)
-        except NumberError as error:
-            message = str(error)
-        else:
-            continue
-        if "fan badge" in message:
+        text = number.text
+        if number.fan_badge:
             notes.append(
                 Finding("info", f"{text} is a fan badge, not a filing number (ignored)", None)
             )
             continue
-        runs = page.runs_in(m.start(), m.end())
+        runs = page.runs_in(number.start, number.end)
         if not runs:
             continue
         run = runs[0]
         bad.append(
             _Seen(
                 text,
-                m.start(),
-                m.end(),
+                number.start,
+                number.end,
                 _href(run, base),
                 run.in_footer,
-                _placement(page, run, m.start(), m.end()),
+                _placement(page, run, number.start, number.end),
                 None,
                 valid=False,
-                message=message,
+                message=number.error,
             )
         )
     return bad, notes
+
+
+def _form_finding(seen: _Seen) -> Finding | None:
+    """A number shown in a form the filing record does not use."""
+    if not seen.departures:
+        return None
+    return Finding(
+        "warning",
+        f"{seen.text} is not in the standard form: {'; '.join(seen.departures)}",
+        f"write it as {seen.standard}, as on the filing record",
+        seen.text,
+    )
 
 
 def _placement_finding(seen: _Seen) -> Finding | None:
@@ -549,6 +575,7 @@ def _report(seen: _Seen) -> NumberReport:
         placement=seen.placement,
         badge=seen.badge,
         occurrences=seen.occurrences,
+        standard=seen.standard,
     )
 
 
@@ -563,13 +590,15 @@ def audit_html(html: str, url: str, expect: Sequence[str] = ()) -> PageReport:
     page = _read(parser)
     findings: list[Finding] = []
 
-    icp_spans = _locate(page.text, find_icp(page.text))
-    icp_seen = _collect(page, icp_spans, url, psb=False)
-    bad_icp, notes = _malformed(page, _LOOSE_ICP, icp_spans, url, psb=False)
+    icp_found = recognise_icp(page.text)
+    icp_seen = _collect(page, icp_found, url, psb=False)
+    bad_icp, notes = _malformed(page, icp_found, url)
     findings += notes
     for seen in icp_seen:
-        problem = _icp_link_problem(seen.text, seen.link, parse_icp(seen.text).kind)
-        findings += [f for f in (problem, _placement_finding(seen)) if f is not None]
+        problem = _icp_link_problem(seen.text, seen.link, seen.kind or "")
+        findings += [
+            f for f in (problem, _form_finding(seen), _placement_finding(seen)) if f is not None
+        ]
     for seen in bad_icp:
         findings.append(
             Finding(
@@ -580,12 +609,12 @@ def audit_html(html: str, url: str, expect: Sequence[str] = ()) -> PageReport:
             )
         )
 
-    psb_spans = _locate(page.text, find_psb(page.text))
-    psb_seen = _collect(page, psb_spans, url, psb=True)
-    bad_psb, notes = _malformed(page, _LOOSE_PSB, psb_spans, url, psb=True)
+    psb_found = recognise_psb(page.text)
+    psb_seen = _collect(page, psb_found, url, psb=True)
+    bad_psb, notes = _malformed(page, psb_found, url)
     findings += notes
     for seen in psb_seen:
-        code = parse_psb(seen.text).code
+        code = "".join(c for c in seen.standard or "" if c.isdigit())
         if not seen.badge:
             findings.append(
                 Finding(
@@ -596,7 +625,9 @@ def audit_html(html: str, url: str, expect: Sequence[str] = ()) -> PageReport:
                 )
             )
         problem = _psb_link_problem(seen.text, code, seen.link)
-        findings += [f for f in (problem, _placement_finding(seen)) if f is not None]
+        findings += [
+            f for f in (problem, _form_finding(seen), _placement_finding(seen)) if f is not None
+        ]
     for seen in bad_psb:
         findings.append(
             Finding(
@@ -608,7 +639,7 @@ def audit_html(html: str, url: str, expect: Sequence[str] = ()) -> PageReport:
         )
 
     if not icp_seen and not bad_icp:
-        elsewhere = find_icp(html)
+        elsewhere = [r.text for r in recognise_icp(html) if r.valid]
         where = (
             f"; {elsewhere[0]} appears only outside the visible text (a script, a comment, "
             "an attribute or a hidden element): visitors and checkers without JavaScript "
@@ -632,11 +663,13 @@ def audit_html(html: str, url: str, expect: Sequence[str] = ()) -> PageReport:
             )
         )
 
-    shown = {normalise(s.text): s.text for s in icp_seen + psb_seen}
+    # Compared on the standard form: 滇ICP备09010050-5号 is 滇ICP备09010050号-5.
+    shown = {s.standard or normalise(s.text): s.text for s in icp_seen + psb_seen}
     for wanted in expect:
-        if normalise(wanted) in shown:
+        key = standard_form(wanted) or normalise(wanted)
+        if key in shown:
             continue
-        is_psb = "公网安备" in normalise(wanted)
+        is_psb = "公网安备" in key
         others = [s.text for s in (psb_seen if is_psb else icp_seen)]
         instead = f"; it shows {', '.join(others)}" if others else ""
         findings.append(
@@ -668,15 +701,6 @@ _HEADERS = {
 }
 
 
-def _decode(body: bytes, content_type: str | None) -> str:
-    charset = detect_charset(content_type, body[:1024]) or "utf-8"
-    try:
-        text = body.decode(charset, errors="replace")
-    except LookupError:
-        text = body.decode("utf-8", errors="replace")
-    return text.removeprefix("\ufeff")
-
-
 async def _check_one(client: httpx.AsyncClient, url: str, expect: Sequence[str]) -> PageReport:
     try:
         async with client.stream("GET", url, follow_redirects=True) as response:
@@ -700,12 +724,36 @@ async def _check_one(client: httpx.AsyncClient, url: str, expect: Sequence[str])
         not media and re.match(rb"\s*<(?:!doctype html|html)", bytes(body[:512]), re.I)
     ):
         return PageReport(url, final, status, f"not an HTML page ({media or 'no Content-Type'})")
-    report = audit_html(_decode(bytes(body[:MAX_BYTES]), content_type), final, expect)
+    decoded = decode_page(bytes(body[:MAX_BYTES]), content_type)
+    report = audit_html(decoded.text, final, expect)
     findings = report.findings
+    if decoded.misread_by_prescan:
+        findings = (*findings, _encoding_finding(decoded.encoding, decoded.step))
     if len(body) > MAX_BYTES:
         message = f"the page is longer than {MAX_BYTES} bytes: only the start was checked"
         findings = (*findings, Finding("warning", message))
-    return replace(report, url=url, final_url=final, status=status, findings=findings)
+    return replace(
+        report,
+        url=url,
+        final_url=final,
+        status=status,
+        findings=findings,
+        encoding=decoded.encoding,
+        encoding_step=decoded.step,
+    )
+
+
+def _encoding_finding(encoding: str, step: Step) -> Finding:
+    """The page is read right only by a browser's reading beyond the first 1,024 bytes."""
+    label = encoding.lower()
+    return Finding(
+        "warning",
+        f"the page's encoding ({encoding}) is known only from {STEPS[step]}: browsers read "
+        "it right, but readers that stop at the first 1,024 bytes see windows-1252 mojibake",
+        "declare the charset in the Content-Type header or in the first 1,024 bytes "
+        f'(Content-Type: text/html; charset={label}, or <meta charset="{label}"> at the '
+        "top of <head>)",
+    )
 
 
 async def check_urls(
