@@ -47,11 +47,12 @@ sanitize: $(STAMP)
 		-k "compiled or switch"
 
 screenshots: $(STAMP)
-	ICP_FOOTER_SCREENSHOTS=docs $(BIN)/python -m pytest -q tests/test_browser.py
+	ICP_FOOTER_SCREENSHOTS=docs $(BIN)/python -m pytest -q tests/test_browser.py tests/test_visual.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_injector
 	$(BIN)/python -m benchmarks.bench_middleware
+	$(BIN)/python -m benchmarks.bench_domains
 	$(BIN)/python -m benchmarks.plot_throughput
 
 clean:

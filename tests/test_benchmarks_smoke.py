@@ -67,3 +67,48 @@ def test_plot_throughput_quick(tmp_path: Path) -> None:
     assert out.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     for tool in ("icp-footer", "icp-footer (pure Python)", "lol-html", "naive"):
         assert tool in proc.stdout
+
+
+def test_bench_domains_tiny(tmp_path: Path) -> None:
+    """``python -m benchmarks.bench_domains --quick --size 200`` reports every figure."""
+    out = tmp_path / "domains.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.bench_domains",
+            "--quick",
+            "--size",
+            "200",
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert results["meta"]["size"] == 200
+    assert results["file_bytes"] > 200 * 20
+    assert results["build"]["seconds"] > 0
+    assert list(results["reload"]) == ["reload, every entry changed", "reload, one entry changed"]
+    for reload in results["reload"].values():
+        assert reload["seconds"] > 0
+    for table in ("big", "small"):
+        memory = results["memory"][table]
+        assert 0 < memory["retained_bytes"] <= memory["peak_bytes"], table
+    assert results["memory"]["big"]["retained_bytes"] > results["memory"]["small"]["retained_bytes"]
+    lookups = results["lookup_ns"]
+    assert list(lookups) == [
+        "10 entries, ICP_FOOTER_DOMAINS",
+        "10 entries, file",
+        "200 entries, file",
+    ]
+    for cells in lookups.values():
+        assert set(cells) == {"hit", "sub-domain hit", "miss"}
+        assert all(isinstance(ns, float) and ns > 0 for ns in cells.values())
+    assert set(results["ratio_big_to_small"]) == {"hit", "sub-domain hit", "miss"}
+    assert "ratio 200 entries, file / 10 entries, file" in proc.stdout

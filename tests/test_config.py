@@ -5,12 +5,21 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from icp_footer.config import ConfigError, Settings, Site, display_host, load, normalise_host
+from icp_footer.config import (
+    VARIABLES,
+    ConfigError,
+    Settings,
+    Site,
+    display_host,
+    load,
+    normalise_host,
+)
 
 ICP = "京ICP备12345678号-1"
 PSB = "京公网安备 11010502030143号"
@@ -367,3 +376,35 @@ def test_the_shown_host_is_what_config_accepts(domain: str, prefix: list[str]) -
     site = settings.site_for(host)
     assert site is not None
     assert site.domain == normalise_host(host)
+
+
+NAME_TEXT = st.text(alphabet="abcdefghijklmnopqrstuvwxyzAZ0123456789-.:[]", max_size=300)
+NAME_LIKE = st.lists(st.text(alphabet="a0-", min_size=1, max_size=4), min_size=1, max_size=4).map(
+    ".".join
+)
+LONG_NAME = st.lists(st.text(alphabet="a-", min_size=60, max_size=64), min_size=1, max_size=5).map(
+    ".".join
+)
+
+
+@given(st.one_of(NAME_TEXT, NAME_LIKE, LONG_NAME))
+@example("a-.cn")
+@example("-a.cn")
+@example("a.cn.")
+@example("cn.a-")
+@example(".".join(["a" * 63] * 3 + ["b" * 62]))
+def test_the_fast_path_for_names_in_normal_form_agrees_with_the_full_one(text: str) -> None:
+    from icp_footer.config import _normalise_host  # noqa: PLC0415 - the path it short-cuts
+
+    assert normalise_host(text) == _normalise_host(text.strip())
+
+
+def test_the_domains_file_is_a_variable_and_a_keyword(tmp_path: Path) -> None:
+    assert "ICP_FOOTER_DOMAINS_FILE" in VARIABLES
+    domains = tmp_path / "domains.txt"
+    domains.write_text(f"example.cn={ICP}\n", encoding="utf-8")
+    site = load({}, domains_file=domains).site_for("www.example.cn")
+    assert site is not None
+    assert site.domain == "example.cn"
+    with pytest.raises(ConfigError, match="ICP_FOOTER_DOMAINS_FILE: cannot read"):
+        load({"ICP_FOOTER_DOMAINS_FILE": str(tmp_path / "missing.txt")})

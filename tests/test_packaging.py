@@ -88,8 +88,19 @@ def test_the_wheel_holds_the_package_data_and_metadata(dist: Path) -> None:
         "wsgi",
         "asgi",
         "cli",
+        "audit",
+        "decoding",
+        "domains",
+        "templating",
+        "flask",
+        "visual",
+        "django/__init__",
+        "django/middleware",
+        "django/checks",
+        "django/templatetags/icp_footer",
     ):
         assert f"icp_footer/{module}.py" in names
+    assert "icp_footer/visual.js" in names
     assert "icp_footer/py.typed" in names
     assert "icp_footer/psb-badge.svg" in names
     assert "Requires-Python: >=3.11" in metadata

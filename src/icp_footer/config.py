@@ -12,11 +12,20 @@ import ipaddress
 import logging
 import os
 import re
+import time
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal
 
+from icp_footer.domains import (
+    DEFAULT_RELOAD_INTERVAL,
+    DomainTable,
+    NotUtf8Error,
+    Signature,
+    read_entries,
+)
 from icp_footer.injector import DEFAULT_LOOKBEHIND_LIMIT
 from icp_footer.numbers import (
     ICP_EXAMPLE,
@@ -53,6 +62,7 @@ VARIABLES: dict[str, str] = {
     "ICP_FOOTER_NUMBER": "the ICP number shown for any host no domain entry covers",
     "ICP_FOOTER_PSB": "the Public Security (公安) number shown with it",
     "ICP_FOOTER_DOMAINS": "per-domain entries: DOMAIN=ICP[|PSB] or DOMAIN=none, by ; or newline",
+    "ICP_FOOTER_DOMAINS_FILE": "a UTF-8 file of such entries, one a line; re-read when it changes",
     "ICP_FOOTER_PATHS": "home-page paths, comma-separated; * means every page",
     "ICP_FOOTER_MISSING": "banner or off: what a home page gets when its host has no number",
     "ICP_FOOTER_STRICT": "1 (default): a malformed number stops startup; 0: it is logged",
@@ -69,6 +79,7 @@ _EXAMPLES = {
     "ICP_FOOTER_DOMAINS": (
         f'ICP_FOOTER_DOMAINS="example.cn={ICP_EXAMPLE}|{PSB_EXAMPLE}; example.com=none"'
     ),
+    "ICP_FOOTER_DOMAINS_FILE": "ICP_FOOTER_DOMAINS_FILE=/etc/icp-footer/domains.txt",
     "ICP_FOOTER_PATHS": 'ICP_FOOTER_PATHS="/,/index.html"',
     "ICP_FOOTER_MISSING": "ICP_FOOTER_MISSING=banner",
     "ICP_FOOTER_STRICT": "ICP_FOOTER_STRICT=0",
@@ -79,9 +90,16 @@ _EXAMPLES = {
     "ICP_FOOTER_TRUST_FORWARDED_HOST": "ICP_FOOTER_TRUST_FORWARDED_HOST=1",
 }
 
+_FILE = "ICP_FOOTER_DOMAINS_FILE"
+_LINE_EXAMPLE = f"example.cn={ICP_EXAMPLE}|{PSB_EXAMPLE}"
+"""The example a problem on one line of the domains file shows."""
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
+# A name already in normal form (lower-case LDH labels, no port, no trailing dot): most Host
+# headers, and every domain in a big domains file. It normalises to itself, five times faster.
+_NORMAL_NAME = re.compile(r"(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)*(?!-)[a-z0-9-]{1,63}(?<!-)")
 
 
 class ConfigError(ValueError):
@@ -113,6 +131,8 @@ class Settings:
 
     default: Site | None = None
     domains: Mapping[str, Site] = field(default_factory=dict)
+    """Domain (normalised) to site. With ``ICP_FOOTER_DOMAINS_FILE``, a :class:`DomainTable`:
+    every read answers from the current table, re-read when the file changes."""
     paths: frozenset[str] | None = frozenset(DEFAULT_PATHS)
     """Home-page paths; ``None`` means every page."""
     missing: Literal["banner", "off"] = "banner"
@@ -132,15 +152,18 @@ class Settings:
 
     def site_for_name(self, name: str | None) -> Site | None:
         """:meth:`site_for` for a name :func:`normalise_host` gave (``None``: no valid host)."""
-        if name and self.domains:
+        domains = self.domains
+        if type(domains) is DomainTable:
+            domains = domains.current()  # one table for every probe of this lookup
+        if name and domains:
             if name.startswith("["):
-                site = self.domains.get(name)
+                site = domains.get(name)
                 if site is not None:
                     return site
             else:
                 labels = name.split(".")
                 for i in range(len(labels)):
-                    site = self.domains.get(".".join(labels[i:]))
+                    site = domains.get(".".join(labels[i:]))
                     if site is not None:
                         return site
         return self.default
@@ -159,6 +182,13 @@ def normalise_host(host: str) -> str | None:
     is LDH labels of 1-63 characters, 253 in all once in ASCII; an IPv4 address is one.
     """
     host = host.strip()
+    if len(host) <= 253 and _NORMAL_NAME.fullmatch(host):
+        return host
+    return _normalise_host(host)
+
+
+def _normalise_host(host: str) -> str | None:
+    """:func:`normalise_host` for a stripped host not already in normal form."""
     if not host or len(host) > 1024:
         return None
     if not host.isascii():
@@ -252,32 +282,50 @@ class _Problems:
         self.strict = strict
         self.errors: list[str] = []
 
-    def add(self, variable: str, entry: str | None, what: str, *, always: bool = False) -> None:
-        where = f'{variable} entry "{entry}"' if entry is not None else variable
-        message = f"{where}: {what}. Example: {_EXAMPLES[variable]}"
+    def add(
+        self,
+        variable: str,
+        entry: str | None,
+        what: str,
+        *,
+        always: bool = False,
+        where: str | None = None,
+    ) -> None:
+        """Record a problem; ``where`` replaces the default ``VARIABLE entry "ENTRY"``.
+
+        A problem on a line of the domains file shows an example line, not the variable.
+        """
+        if where is None:
+            where = f'{variable} entry "{entry}"' if entry is not None else variable
+        example = _LINE_EXAMPLE if where.startswith(f"{_FILE} ") else _EXAMPLES[variable]
+        message = f"{where}: {what}. Example: {example}"
         if self.strict or always:
             self.errors.append(message)
         else:
             log.warning("icp-footer: %s (ICP_FOOTER_STRICT=0: used as given)", message)
 
 
-def _icp(text: str, variable: str, entry: str | None, problems: _Problems) -> IcpNumber | None:
+def _icp(
+    text: str, variable: str, entry: str | None, problems: _Problems, where: str | None = None
+) -> IcpNumber | None:
     text = text.strip()  # spaces around "=" and "|" belong to the entry, not the number
     try:
         return parse_icp(text)
     except NumberError as error:
-        problems.add(variable, entry, str(error))  # the error quotes the number itself
+        problems.add(variable, entry, str(error), where=where)  # the error quotes the number
         if problems.strict:
             return None
         return IcpNumber(text.strip(), normalise(text), "unknown", "")
 
 
-def _psb(text: str, variable: str, entry: str | None, problems: _Problems) -> PsbNumber | None:
+def _psb(
+    text: str, variable: str, entry: str | None, problems: _Problems, where: str | None = None
+) -> PsbNumber | None:
     text = text.strip()
     try:
         return parse_psb(text)
     except NumberError as error:
-        problems.add(variable, entry, str(error))
+        problems.add(variable, entry, str(error), where=where)
         if problems.strict:
             return None
         digits = "".join(c for c in normalise(text) if c.isdigit())
@@ -285,48 +333,110 @@ def _psb(text: str, variable: str, entry: str | None, problems: _Problems) -> Ps
 
 
 def _domains(value: str, problems: _Problems) -> dict[str, Site]:
+    entries = ((None, raw.strip()) for raw in re.split(r"[;\n]", value))
+    return _entries(entries, "ICP_FOOTER_DOMAINS", problems, {})
+
+
+def _entries(
+    entries: Iterable[tuple[str | None, str]],
+    variable: str,
+    problems: _Problems,
+    seen: dict[str, str | None],
+    previous: Mapping[str, Site] | None = None,
+) -> dict[str, Site]:
+    """Validate ``(where, entry)`` pairs into a table.
+
+    ``where`` locates the entry in messages (``None``: ``VARIABLE entry "ENTRY"``); ``seen``
+    maps every domain already taken to where, and gets this call's domains added. An entry
+    whose site in ``previous`` (the table being replaced) has the same numbers keeps that
+    site: its numbers were validated already, and validating them is most of the cost.
+    """
     table: dict[str, Site] = {}
-    seen: set[str] = set()
-    for raw in re.split(r"[;\n]", value):
-        entry = raw.strip()
+    for where, entry in entries:
         if not entry:
             continue
-        variable = "ICP_FOOTER_DOMAINS"
+        problem: str | None = None
         domain_text, sep, numbers = entry.partition("=")
-        if not sep or not numbers.strip():
-            problems.add(
-                variable,
-                entry,
-                "write DOMAIN=NUMBER, DOMAIN=NUMBER|PSB or DOMAIN=none",
-                always=True,
-            )
-            continue
         domain_text = domain_text.strip()
-        if domain_text.startswith(("*.", ".")):
-            problems.add(
-                variable,
-                entry,
-                f'an entry already covers its subdomains: write "{domain_text.lstrip("*.")}"',
-                always=True,
-            )
+        domain = normalise_host(domain_text) or ""
+        if where is not None and ";" in entry:
+            problem = f'"{_clip(entry)}": one entry a line, without ";"'
+        elif not sep or not numbers.strip():
+            quoted = f'"{_clip(entry)}": ' if where is not None else ""
+            problem = f"{quoted}write DOMAIN=NUMBER, DOMAIN=NUMBER|PSB or DOMAIN=none"
+        elif domain_text.startswith(("*.", ".")):
+            bare = domain_text.lstrip("*.")
+            problem = f'an entry already covers its subdomains: write "{bare}"'
+        elif not domain or domain_text.rstrip(".").count(":") == 1:
+            problem = f'"{_clip(domain_text)}" is not a domain name'
+        elif domain in seen:
+            before = seen[domain]
+            if where is None:
+                problem = f"{domain} has two entries"
+            elif before is None:
+                problem = f"{domain} also has an entry in ICP_FOOTER_DOMAINS: keep one of the two"
+            else:
+                problem = f"{domain} has two entries: lines {_line(before)} and {_line(where)}"
+        if problem is not None:
+            problems.add(variable, entry, problem, always=True, where=where)
             continue
-        domain = normalise_host(domain_text)
-        if domain is None or domain_text.rstrip(".").count(":") == 1:
-            problems.add(variable, entry, f'"{domain_text}" is not a domain name', always=True)
-            continue
-        if domain in seen:
-            problems.add(variable, entry, f"{domain} has two entries", always=True)
-            continue
-        seen.add(domain)
+        seen[domain] = where
         icp_text, _, psb_text = numbers.partition("|")
+        old = previous.get(domain) if previous else None
+        if old is not None and _unchanged(old, icp_text.strip(), psb_text.strip()):
+            table[domain] = old
+            continue
         if icp_text.strip().lower() == "none" and not psb_text.strip():
             table[domain] = Site(domain, None, None)
             continue
-        icp = _icp(icp_text, variable, entry, problems)
-        psb = _psb(psb_text, variable, entry, problems) if psb_text.strip() else None
+        icp = _icp(icp_text, variable, entry, problems, where)
+        psb = _psb(psb_text, variable, entry, problems, where) if psb_text.strip() else None
         if icp is not None and (psb is not None or not psb_text.strip()):
             table[domain] = Site(domain, icp, psb)
     return table
+
+
+def _unchanged(site: Site, icp_text: str, psb_text: str) -> bool:
+    """Is ``site`` what an entry with these (stripped) numbers gives?"""
+    if site.icp is None:
+        return site.psb is None and icp_text.lower() == "none" and not psb_text
+    return site.icp.text == icp_text and (site.psb.text if site.psb else "") == psb_text
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _line(where: str) -> str:
+    """The line number at the end of a ``where`` of the domains file."""
+    return where[where.rindex(" ") + 1 :]
+
+
+def _file_table(
+    path: str, previous: Mapping[str, Site], *, fixed: Mapping[str, Site], strict: bool
+) -> tuple[Signature, dict[str, Site]]:
+    """Read and validate the domains file; its entries join ``fixed`` (ICP_FOOTER_DOMAINS).
+
+    ``previous`` is the table in use, whose unchanged entries are kept as they are.
+    Raises :class:`ConfigError` listing every problem, each naming the file and the line.
+    """
+    problems = _Problems(strict)
+    try:
+        found, lines = read_entries(path)
+    except NotUtf8Error as error:
+        problems.add(
+            _FILE, None, str(error), always=True, where=f"{_FILE} {path} line {error.line}"
+        )
+    except OSError as error:
+        what = f"cannot read {path} ({error.strerror or error})"
+        problems.add(_FILE, None, what, always=True)
+    else:
+        seen: dict[str, str | None] = dict.fromkeys(fixed)
+        entries = ((f"{_FILE} {path} line {number}", entry) for number, entry in lines)
+        table = _entries(entries, _FILE, problems, seen, previous)
+    if problems.errors:
+        raise ConfigError(problems.errors)
+    return found, {**fixed, **table} if fixed else table
 
 
 def _flag(value: str, variable: str, problems: _Problems) -> bool | None:
@@ -364,6 +474,7 @@ _OVERRIDES = {
     "number": "ICP_FOOTER_NUMBER",
     "psb": "ICP_FOOTER_PSB",
     "domains": "ICP_FOOTER_DOMAINS",
+    "domains_file": "ICP_FOOTER_DOMAINS_FILE",
     "paths": "ICP_FOOTER_PATHS",
     "missing": "ICP_FOOTER_MISSING",
     "strict": "ICP_FOOTER_STRICT",
@@ -375,14 +486,23 @@ _OVERRIDES = {
 }
 
 
-def load(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+def load(
+    environ: Mapping[str, str] | None = None,
+    *,
+    reload_interval: float | None = None,
+    clock: Callable[[], float] | None = None,
+    **overrides: Any,
+) -> Settings:
     """Build the settings from ``environ`` (default ``os.environ``) and keyword overrides.
 
     Keywords are the variable names without ``ICP_FOOTER_``, lower-cased: ``number``,
     ``psb``, ``domains`` (a string as in the variable, or a mapping of domain to
-    ``"ICP|PSB"`` or ``"none"``), ``paths`` (a string or an iterable), ``missing``,
-    ``strict``, ``owner``, ``icp_url``, ``psb_url``, ``lookbehind_limit``,
-    ``trust_forwarded_host``. A keyword set to ``None`` is ignored.
+    ``"ICP|PSB"`` or ``"none"``), ``domains_file`` (a path), ``paths`` (a string or an
+    iterable), ``missing``, ``strict``, ``owner``, ``icp_url``, ``psb_url``,
+    ``lookbehind_limit``, ``trust_forwarded_host``. A keyword set to ``None`` is ignored.
+
+    With a domains file, ``reload_interval`` (seconds, default 5; ``math.inf`` never looks
+    again) is how often its stat is checked, timed by ``clock`` (seconds, monotonic).
 
     Raises :class:`ConfigError` listing every problem found.
     """
@@ -419,7 +539,33 @@ def load(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings
     raw_domains = values.get("ICP_FOOTER_DOMAINS", "")
     if isinstance(raw_domains, Mapping):
         raw_domains = ";".join(f"{d}={n}" for d, n in raw_domains.items())
-    domains = _domains(str(raw_domains), problems)
+    domains: Mapping[str, Site] = _domains(str(raw_domains), problems)
+    domains_file = os.fspath(values.get(_FILE, ""))
+    if isinstance(domains_file, bytes):
+        domains_file = os.fsdecode(domains_file)
+    interval = DEFAULT_RELOAD_INTERVAL if reload_interval is None else reload_interval
+    if isinstance(interval, bool) or not isinstance(interval, int | float) or not interval > 0:
+        problems.errors.append(
+            f"reload_interval: {interval!r} is not a number of seconds > 0. "
+            "Example: reload_interval=5"
+        )
+        interval = DEFAULT_RELOAD_INTERVAL
+    if domains_file.strip():
+        path = os.path.abspath(domains_file.strip())
+        build = partial(_file_table, fixed=domains, strict=problems.strict)
+        try:
+            found, table = build(path, {})
+        except ConfigError as error:
+            problems.errors.extend(error.problems)
+        else:
+            domains = DomainTable(
+                path,
+                build,
+                table=table,
+                signature=found,
+                reload_interval=float(interval),
+                clock=clock or time.monotonic,
+            )
 
     paths = _paths(values.get("ICP_FOOTER_PATHS", ",".join(DEFAULT_PATHS)), problems)
     missing = str(values.get("ICP_FOOTER_MISSING", "banner")).strip().lower()
