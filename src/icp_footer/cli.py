@@ -116,6 +116,7 @@ examples:
   icp-footer check https://example.cn/ --expect 京ICP备12345678号-1
   icp-footer check --app myproject.app:app http://example.cn/ http://example.com/
   icp-footer check --app path/to/site.py:app /   # a path is sent to http://localhost/
+  icp-footer check --render --screenshot shots/ https://example.cn/
 """
 
 
@@ -219,12 +220,35 @@ def format_report(report: PageReport, paint: _Paint | None = None) -> str:
     return "\n".join(lines)
 
 
+def _check_rendered(args: argparse.Namespace, urls: list[str], concurrency: int) -> int:
+    """``check --render``: icp_footer.visual judges, prints and gives the status."""
+    from icp_footer import visual  # noqa: PLC0415 - needs the render extra
+
+    app = None
+    if args.app is not None:
+        try:
+            app = load_app(args.app)
+        except (ValueError, ImportError) as error:
+            print(f"icp-footer check: {error}", file=sys.stderr)
+            return 2
+    return visual.check_command(
+        urls,
+        app=app,
+        expect=args.expect,
+        concurrency=concurrency,
+        screenshot_dir=args.screenshot,
+        as_json=args.json,
+        colour=sys.stdout.isatty() and not os.environ.get("NO_COLOR"),
+    )
+
+
 def _check(args: argparse.Namespace) -> int:
     try:
         from icp_footer import audit  # noqa: PLC0415 - needs the audit extra
     except ImportError as error:
+        extra = "render" if args.render else "audit"
         print(
-            f"icp-footer check: {error}: install it with pip install 'icp-footer[audit]'",
+            f"icp-footer check: {error}: install it with pip install 'icp-footer[{extra}]'",
             file=sys.stderr,
         )
         return 2
@@ -235,8 +259,12 @@ def _check(args: argparse.Namespace) -> int:
         except NumberError as error:
             print(f"icp-footer check: --expect {error}", file=sys.stderr)
             return 2
-    if args.concurrency < 1:
+    concurrency = args.concurrency if args.concurrency is not None else 4 if args.render else 8
+    if concurrency < 1:
         print("icp-footer check: --concurrency must be at least 1", file=sys.stderr)
+        return 2
+    if args.screenshot is not None and not args.render:
+        print("icp-footer check: --screenshot needs --render", file=sys.stderr)
         return 2
     urls: list[str] = list(args.urls)
     if args.app is None:
@@ -246,6 +274,8 @@ def _check(args: argparse.Namespace) -> int:
         urls = [url if "://" in url else f"https://{url}" for url in urls]
     else:  # paths go to localhost; a full URL's host is sent as Host
         urls = [urljoin("http://localhost/", url) for url in urls or ["/"]]
+    if args.render:
+        return _check_rendered(args, urls, concurrency)
 
     total = len(urls)
 
@@ -261,13 +291,11 @@ def _check(args: argparse.Namespace) -> int:
             print(f"icp-footer check: {error}", file=sys.stderr)
             return 2
         reports = audit.check_app(
-            app, urls, expect=args.expect, concurrency=args.concurrency, progress=progress
+            app, urls, expect=args.expect, concurrency=concurrency, progress=progress
         )
     else:
         reports = asyncio.run(
-            audit.check_urls(
-                urls, expect=args.expect, concurrency=args.concurrency, progress=progress
-            )
+            audit.check_urls(urls, expect=args.expect, concurrency=concurrency, progress=progress)
         )
 
     if args.json:
@@ -332,13 +360,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     check.add_argument("--json", action="store_true", help="print the reports as JSON")
     check.add_argument(
-        "--concurrency", type=int, default=8, metavar="N", help="pages fetched at once (8)"
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help="pages fetched at once (8; with --render, pages open in the browser at once: 4)",
     )
     check.add_argument(
         "--app",
         metavar="MODULE:APP",
         help="check an in-process WSGI or ASGI app instead of the network, e.g. "
         "myproject.app:app or path/to/site.py:app (APP() calls a factory)",
+    )
+    check.add_argument(
+        "--render",
+        action="store_true",
+        help="open each page in headless Chromium, at a desktop and a phone viewport, and "
+        "judge what a visitor sees: visible, readable, centred at the bottom, linked "
+        '(pip install "icp-footer[render]" and an installed Chromium)',
+    )
+    check.add_argument(
+        "--screenshot",
+        metavar="DIR",
+        help="with --render: save one PNG per page and viewport in DIR, cropped to the "
+        "footer, each number outlined",
     )
     check.set_defaults(run=_check)
     args = parser.parse_args(argv)
