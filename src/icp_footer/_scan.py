@@ -1,28 +1,37 @@
 """The data state's tag scanner: one contract, two implementations.
 
-``TagScanner(start_names, end_names).next(low, pos, every_tag)`` reads the ASCII-lowercased
-buffer ``low`` from ``pos`` as a browser's tokenizer reads the data state, and returns the next
-event that can change a decision, skipping text, ordinary tags (attribute by attribute, so a
-quoted value holding ``>`` does not end one), bogus comments and ``</>``:
+``TagScanner(start_names, end_names, ...).next(buf, pos, flags)`` reads ``buf`` from ``pos``
+as a browser's tokenizer reads the data state, and returns the next event that can change a
+decision, skipping text, ordinary tags (attribute by attribute, so a quoted value holding
+``>`` does not end one), bogus comments and ``</>``. Tag names are matched ASCII
+case-insensitively and reported lowercased:
 
 ``(kind, at, end, name, self_closing)``
 
 * ``COMMENT``: ``<!--`` starts at ``at`` (``end`` is ``at + 4``);
-* ``START`` / ``END``: a complete start or end tag ``low[at:end]`` named ``name``, one of
-  ``start_names`` / ``end_names`` (any name with ``every_tag``);
+* ``START`` / ``END``: a complete start or end tag ``buf[at:end]`` named ``name``, one of
+  ``start_names`` / ``end_names`` (any name with :data:`EVERY_TAG` in ``flags``);
 * ``UNFINISHED``: nothing more in the buffer; an unfinished construct starts at ``at``
-  (``len(low)`` when there is none), to be carried until more bytes come.
+  (``len(buf)`` when there is none), to be carried until more bytes come.
 
-An SVG or MathML element whose whole content is in the buffer and changes nothing (no tag
-in ``foreign_start`` / ``foreign_end``, which stop a run of foreign content, no comment,
-CDATA or stray ``<``, and no nested ``<svg>``) is skipped with its content, unless
-``every_tag``: the icons pages are full of.
+Whole constructs that change nothing are skipped with their content, when the buffer holds
+them to their end:
+
+* an SVG or MathML element (unless :data:`EVERY_TAG`) whose content is text and tags that do
+  not stop a run of foreign content (``foreign_start`` / ``foreign_end``), text-only
+  integration points (``foreign_text``, such as an icon's ``<title>``), and no comment, CDATA,
+  stray ``<`` or nested ``<svg>``: the icons pages are full of;
+* with :data:`SKIP_TEXT` (the caller knows a ``<script>`` or a ``raw_text`` element would
+  only switch the tokenizer, and a comment changes nothing): a comment, a ``<script>``
+  element (its escaped states included) and a raw-text element, up to the end tag that ends
+  it, which is then read as an ordinary tag.
 
 This module is the pure-Python implementation and the reference: it asks the regular
-expression engine for the next needle and treats every other tag as ending at its first
-``>``, which is exact unless a quoted value holds ``>``; a second search finds every such value
-(``="...>``) and only those tags are read attribute by attribute. ``icp_footer._speedups``
-walks the bytes in C with the same answers; :data:`TagScanner` is the one in use.
+expression engine for the next needle in a lowercased copy of the buffer and treats every
+other tag as ending at its first ``>``, which is exact unless a quoted value holds ``>``; a
+second search finds every such value (``="...>``) and only those tags are read attribute by
+attribute. ``icp_footer._speedups`` walks the bytes in C with the same answers;
+:data:`TagScanner` is the one in use.
 """
 
 from __future__ import annotations
@@ -33,9 +42,23 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-__all__ = ["COMMENT", "END", "START", "UNFINISHED", "Event", "PyTagScanner", "TagScanner"]
+__all__ = [
+    "COMMENT",
+    "END",
+    "EVERY_TAG",
+    "SKIP_TEXT",
+    "START",
+    "UNFINISHED",
+    "Event",
+    "PyTagScanner",
+    "TagScanner",
+]
 
 UNFINISHED, COMMENT, START, END = range(4)
+EVERY_TAG = 1
+"""Report every tag, not only needles (and skip no SVG)."""
+SKIP_TEXT = 2
+"""Skip whole comments, scripts and raw-text elements."""
 
 Event = tuple[int, int, int, bytes | None, bool]
 
@@ -43,7 +66,7 @@ _DELIM = rb"[\t\n\f\r />]"
 
 
 class Scanner(Protocol):
-    def next(self, low: bytes, pos: int, every_tag: bool) -> Event: ...
+    def next(self, buf: bytes, pos: int, flags: int) -> Event: ...
 
 
 def alternation(words: Iterable[bytes]) -> bytes:
@@ -85,28 +108,95 @@ _ANY_TAG = re.compile(rb"<(?:!--|([a-z][^\t\n\f\r />]*+)|/([a-z][^\t\n\f\r />]*+
 _GT_OR_LONG_VALUE = re.compile(rb"=[\t\n\f\r ]*+(?:(\")[^\">]{0,256}+[^\"]|'[^'>]{0,256}+[^'])")
 _OPENER = re.compile(rb"<[a-z!?/]")
 
+# Text-like content: what ends a comment, script data at each level, a raw-text element.
+COMMENT_END = re.compile(rb"--!?>")
+_SCRIPT_DATA = re.compile(rb"</script" + _DELIM + rb"|<!--", re.IGNORECASE)
+_SCRIPT_ESCAPED = re.compile(rb"-->|(</script)" + _DELIM + rb"|(<script)" + _DELIM, re.IGNORECASE)
+_SCRIPT_DOUBLE_ESCAPED = re.compile(rb"-->|</script" + _DELIM, re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=32)
+def raw_text_end(name: bytes) -> re.Pattern[bytes]:
+    """The end tag that ends the raw-text element ``name``, in any case."""
+    return re.compile(b"</" + re.escape(name) + _DELIM, re.IGNORECASE)
+
+
+def script_step(text: bytes, pos: int, level: int) -> tuple[int, int] | None:
+    """One step through script data from ``pos`` at ``level`` (0 script data, 1 escaped,
+    2 double escaped): ``(pos, level)`` to go on from, or ``(at, -1)`` when the
+    ``</script`` that ends the element starts at ``at``; ``None`` when the buffer ends first.
+    """
+    if level == 0:
+        m = _SCRIPT_DATA.search(text, pos)
+        if m is None:
+            return None
+        if text[m.start() + 1] == 0x2F:  # "</script"
+            return m.start(), -1
+        return m.start() + 2, 1  # the dashes of "<!--" may end the escape at once: "<!-->"
+    if level == 1:
+        m = _SCRIPT_ESCAPED.search(text, pos)
+        if m is None:
+            return None
+        if m.group(1):
+            return m.start(), -1
+        return m.end(), 2 if m.group(2) else 0
+    m = _SCRIPT_DOUBLE_ESCAPED.search(text, pos)
+    if m is None:
+        return None
+    return m.end(), 0 if text[m.start()] == 0x2D else 1
+
+
+def _script_end(text: bytes, pos: int) -> int | None:
+    """Where the ``</script`` ending script data that starts at ``pos`` begins, if held."""
+    level = 0
+    while level >= 0:
+        step = script_step(text, pos, level)
+        if step is None:
+            return None
+        pos, level = step
+    return pos
+
+
+def _comment_end(text: bytes, at: int) -> int | None:
+    """The end of the comment whose ``<!--`` is at ``at``, if the buffer holds it."""
+    if len(text) - at < 6:
+        return None
+    if text[at + 4] == 0x3E:  # "<!-->"
+        return at + 5
+    if text[at + 4 : at + 6] == b"->":  # "<!--->"
+        return at + 6
+    m = COMMENT_END.search(text, at + 4)
+    return None if m is None else m.end()
+
 
 class PyTagScanner:
     """The reference :class:`Scanner`, in Python. It remembers searches for one buffer."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - the compiled scanner takes the same arguments
         self,
         start_names: Iterable[bytes],
         end_names: Iterable[bytes],
         foreign_start: Iterable[bytes] = (),
         foreign_end: Iterable[bytes] = (),
+        raw_text: Iterable[bytes] = (),
+        foreign_text: Iterable[bytes] = (),
     ) -> None:
         self._needles = _needle_search(tuple(start_names), tuple(end_names))
         foreign = (tuple(foreign_start), tuple(foreign_end))
-        self._foreign_run = foreign_run(*foreign) if all(foreign) else None
+        self._foreign_run = foreign_run(*foreign, tuple(foreign_text)) if all(foreign) else None
+        self._raw_text = frozenset(raw_text)
+        self._buf = b""
         self._low = b""
         self._found: dict[bool, tuple[int, re.Match[bytes] | None]] = {}
         self._gt: tuple[int, int | None] | None = None
 
-    def next(self, low: bytes, pos: int, every_tag: bool) -> Event:
-        """The next event in ``low`` from ``pos`` (see the module's docstring)."""
-        if low is not self._low:
-            self._low, self._found, self._gt = low, {}, None
+    def next(self, buf: bytes, pos: int, flags: int) -> Event:
+        """The next event in ``buf`` from ``pos`` (see the module's docstring)."""
+        if buf is not self._buf:
+            self._buf, self._low, self._found, self._gt = buf, buf.lower(), {}, None
+        low = self._low
+        every_tag = bool(flags & EVERY_TAG)
+        skip_text = bool(flags & SKIP_TEXT)
         gt_from = pos  # violations before this were text or bogus comments
         while True:
             needle = self._next_needle(low, pos, every_tag)
@@ -139,12 +229,25 @@ class PyTagScanner:
                 continue
             start_name, end_name = needle.group(1), needle.group(2)
             if start_name is None and end_name is None:
+                after = _comment_end(low, at) if skip_text else None
+                if after is not None:
+                    pos = after
+                    continue
                 return COMMENT, at, at + 4, None, False
             tag = TAG.match(low, at)
             if tag is None:
                 return UNFINISHED, at, at, None, False
             if start_name is None:
                 return END, at, tag.end(), end_name, False
+            if skip_text and (start_name == b"script" or start_name in self._raw_text):
+                after = (
+                    _script_end(low, tag.end())
+                    if start_name == b"script"
+                    else _search_start(raw_text_end(start_name), low, tag.end())
+                )
+                if after is not None:  # the whole element: its end tag is an ordinary tag
+                    pos = after
+                    continue
             if (
                 start_name in (b"svg", b"math")
                 and not tag.group(2)
@@ -206,13 +309,35 @@ def _needle_search(
 _FOREIGN_END = re.compile(rb"</(?:svg|math)" + _DELIM)
 
 
+def _search_start(pattern: re.Pattern[bytes], text: bytes, pos: int) -> int | None:
+    m = pattern.search(text, pos)
+    return None if m is None else m.start()
+
+
 @functools.lru_cache(maxsize=8)
-def foreign_run(start_stops: tuple[bytes, ...], end_stops: tuple[bytes, ...]) -> re.Pattern[bytes]:
+def foreign_run(
+    start_stops: tuple[bytes, ...], end_stops: tuple[bytes, ...], text_only: tuple[bytes, ...] = ()
+) -> re.Pattern[bytes]:
     """A run of text and tags that change nothing in foreign content (outside integration
     points): it stops at a start tag in ``start_stops``, an end tag in ``end_stops``, and
-    anything but text and whole tags."""
+    anything but text and whole tags. An element in ``text_only`` (an integration point)
+    whose content is only text, closed by its own end tag, is part of the run."""
+    text_element = b"".join(
+        b"|<"
+        + re.escape(name)
+        + rb"(?=[\t\n\f\r />])"
+        + ATTRS
+        + rb">[^<]*+</"
+        + re.escape(name)
+        + rb"(?=[\t\n\f\r />])"
+        + ATTRS
+        + rb"/?>"
+        for name in text_only
+    )
     return re.compile(
-        rb"(?:[^<]++|<(?!(?:"
+        rb"(?:[^<]++"
+        + text_element
+        + rb"|<(?!(?:"
         + alternation(start_stops)
         + rb")[\t\n\f\r />])[a-z][^\t\n\f\r />]*+"
         + ATTRS
@@ -272,9 +397,9 @@ def _unfinished(low: bytes, pos: int) -> int:
     return len(low)
 
 
-ScannerType = Callable[
-    [Iterable[bytes], Iterable[bytes], Iterable[bytes], Iterable[bytes]], Scanner
-]
+ScannerType = Callable[..., Scanner]
+"""A scanner class: ``(start_names, end_names, foreign_start=(), foreign_end=(), raw_text=(),
+foreign_text=())``."""
 
 
 def _compiled() -> ScannerType | None:
@@ -293,3 +418,21 @@ TagScanner: ScannerType = _compiled() or PyTagScanner
 
 COMPILED = TagScanner is not PyTagScanner
 """Whether the compiled scanner is in use (``icp-footer --version`` says which)."""
+
+
+@functools.lru_cache(maxsize=8)
+def _shared(kind: ScannerType, names: tuple[tuple[bytes, ...], ...]) -> Scanner:
+    return kind(*names)
+
+
+def make_scanner(*names: tuple[bytes, ...]) -> Scanner:
+    """A :data:`TagScanner` for these names (as its constructor takes them).
+
+    A compiled scanner keeps no state between calls, so one serves every injector (building
+    its tables costs more than a small page takes to scan); the reference remembers searches
+    for one buffer, so each caller gets its own.
+    """
+    kind = TagScanner  # looked up on each call: tests switch it
+    if kind is PyTagScanner:
+        return PyTagScanner(*names)
+    return _shared(kind, names)

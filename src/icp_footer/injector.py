@@ -101,6 +101,9 @@ _END_NEEDLES = (b"template", *_SECTIONING, *_HIDERS, b"table", b"body", b"html")
 # Everything below matches the ASCII-lowercased buffer (bytes.lower() keeps every offset).
 _TAG_NAME = re.compile(rb"</?([a-z][^\t\n\f\r />]*+)")
 _NEEDLE_NAMES = frozenset(_START_NEEDLES + _END_NEEDLES)
+_RAWTEXT_NAMES = frozenset(_RAWTEXT)
+# Needles that, outside the site footer and hidden content, only open or close an element.
+_PLAIN_NEEDLES = frozenset((*_SECTIONING, b"table"))
 _SECTIONING_NAMES = frozenset(_SECTIONING)
 _HIDER_NAMES = frozenset(_HIDERS)
 # Start tags that close an open <p> (the tree builder's "close a p element").
@@ -130,8 +133,7 @@ _FORMATTING = frozenset(b"a b big code em font i nobr s small strike strong tt u
 _SCOPE_BOUNDARY = frozenset(
     b"applet caption html table td th marquee object template button ol ul".split()
 )
-_NOT_CONTENT = re.compile(rb"<(?:[!?]|/(?![a-z]))[^>]*+>?")
-_COMMENT_END = re.compile(rb"--!?>")
+_NOT_CONTENT = re.compile(rb"<(?:[!?]|/(?![a-z]))[^>]*+>?", re.IGNORECASE)
 # The rest of a tag after a quoted value; and, when that is unfinished, whether it stops
 # inside another quoted value (group 1 is its quote).
 _TAG_REST_RE = re.compile(_ATTRS + rb"(/?)>")
@@ -140,11 +142,6 @@ _TAG_HEAD_RE = re.compile(rb"</?[a-z][^\t\n\f\r />]*+" + _ATTRS)
 _OPEN_VALUE = re.compile(
     rb"(?:=[^\t\n\f\r />=]*+|[^\t\n\f\r />=]++)[\t\n\f\r ]*+=[\t\n\f\r ]*+([\"'])"
 )
-# Text-like modes search the raw buffer, case-insensitively: no lowered copy is needed.
-_SCRIPT_DATA = re.compile(rb"</script" + _DELIM + rb"|<!--", re.IGNORECASE)
-_SCRIPT_ESCAPED = re.compile(rb"-->|(</script)" + _DELIM + rb"|(<script)" + _DELIM, re.IGNORECASE)
-_SCRIPT_DOUBLE_ESCAPED = re.compile(rb"-->|</script" + _DELIM, re.IGNORECASE)
-_RAWTEXT_END = {name: re.compile(b"</" + name + _DELIM, re.IGNORECASE) for name in _RAWTEXT}
 _BREAKOUT = frozenset(
     b"b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 h5 h6 head hr i "
     b"img li listing menu meta nobr ol p pre ruby s small span strong strike sub sup table tt "
@@ -172,7 +169,18 @@ _FOREIGN_KEEP = _BREAKOUT | _INTEGRATION_POINTS | _FOREIGN_EXIT_END | {b"svg", b
 # SVG icons are read in one match instead of tag by tag.
 _FOREIGN_STOP_START = tuple(sorted(_BREAKOUT | _INTEGRATION_POINTS | {b"svg", b"math"}))
 _FOREIGN_STOP_END = tuple(sorted(_FOREIGN_EXIT_END | {b"svg", b"math"}))
-_FOREIGN_SKIP = _scan.foreign_run(_FOREIGN_STOP_START, _FOREIGN_STOP_END)
+_FOREIGN_SKIP = _scan.foreign_run(
+    _FOREIGN_STOP_START, _FOREIGN_STOP_END, tuple(sorted(_INTEGRATION_POINTS))
+)
+
+_SCANNER_NAMES = (
+    _START_NEEDLES,
+    _END_NEEDLES,
+    _FOREIGN_STOP_START,
+    _FOREIGN_STOP_END,
+    _RAWTEXT,
+    tuple(sorted(_INTEGRATION_POINTS)),
+)
 
 # Scanner modes.
 _DATA, _COMMENT, _RAW, _SCRIPT, _CDATA, _FOREIGN, _VALUE, _TAG_REST, _DONE = range(9)
@@ -263,9 +271,7 @@ class Injector:
         self._failed = False
         self._note = ""
         self._e = 0
-        self._tags = _scan.TagScanner(
-            _START_NEEDLES, _END_NEEDLES, _FOREIGN_STOP_START, _FOREIGN_STOP_END
-        )
+        self._tags = _scan.make_scanner(*_SCANNER_NAMES)
 
     # -- public API ------------------------------------------------------------------------
 
@@ -489,7 +495,7 @@ class Injector:
         or, in a text-like mode, context that may hold the start of a split terminator.
         """
         pos = 0
-        low = b""  # the ASCII-lowercased buffer, made when a markup mode first needs it
+        low = b""  # the ASCII-lowercased buffer, made when foreign content first needs it
         end = len(buf)
         while True:
             if self.result is not None:
@@ -499,12 +505,16 @@ class Injector:
                 self._flush(out, buf, base, end)
                 return end
             if mode in (_DATA, _FOREIGN):
-                if not low:
-                    low = buf.lower()
-                scan = self._scan_data if mode == _DATA else self._scan_foreign
-                pos, stop = scan(buf, low, pos, base, out)
+                if mode == _DATA:  # the scanner reads the bytes in any case
+                    pos, stop = self._scan_data(buf, pos, base, out)
+                else:
+                    if not low:
+                        low = buf.lower()
+                    pos, stop = self._scan_foreign(buf, low, pos, base, out)
                 if stop is not None:  # an unfinished construct starts at stop: carry it
-                    if end - stop > _LONG_TAG and self._enter_long_value(low, stop, _TAG_HEAD_RE):
+                    if end - stop > _LONG_TAG and self._enter_long_value(
+                        buf[stop:].lower(), 0, _TAG_HEAD_RE
+                    ):
                         self._flush(out, buf, base, end)
                         return end
                     self._flush(out, buf, base, stop)
@@ -580,54 +590,38 @@ class Injector:
 
     def _find_terminator(self, buf: bytes, pos: int) -> int | None:
         """In a text-like mode: where scanning goes on after its end, or None."""
-        low = buf  # the patterns of text-like modes ignore case themselves
         mode = self._mode
         if mode == _COMMENT:
-            m = _COMMENT_END.search(low, pos)
+            m = _scan.COMMENT_END.search(buf, pos)
             if m is None:
                 return None
             self._mode = self._markup_mode()
             return m.end()
         if mode == _CDATA:
-            at = low.find(b"]]>", pos)
+            at = buf.find(b"]]>", pos)
             if at < 0:
                 return None
             self._mode = _FOREIGN
             return at + 3
         if mode == _RAW:
-            m = _RAWTEXT_END[self._raw_name].search(low, pos)
+            m = _scan.raw_text_end(self._raw_name).search(buf, pos)
             if m is None:
                 return None
             self._mode = self._markup_mode()  # the end tag is then an ordinary tag
             return m.start()
-        level = self._script_level
-        if level == 0:
-            m = _SCRIPT_DATA.search(low, pos)
-            if m is None:
-                return None
-            if low[m.start() + 1] == 0x2F:  # "</script"
-                self._mode = self._markup_mode()
-                return m.start()
-            self._script_level = 1
-            return m.start() + 2  # the dashes of "<!--" may end the escape at once: "<!-->"
-        if level == 1:
-            m = _SCRIPT_ESCAPED.search(low, pos)
-            if m is None:
-                return None
-            if m.group(1):
-                self._mode = self._markup_mode()
-                self._script_level = 0
-                return m.start()
-            self._script_level = 2 if m.group(2) else 0
-            return m.end()
-        m = _SCRIPT_DOUBLE_ESCAPED.search(low, pos)
-        if m is None:
+        step = _scan.script_step(buf, pos, self._script_level)
+        if step is None:
             return None
-        self._script_level = 0 if low[m.start()] == 0x2D else 1
-        return m.end()
+        pos, level = step
+        if level < 0:  # "</script": the end tag is then an ordinary tag
+            self._mode = self._markup_mode()
+            self._script_level = 0
+        else:
+            self._script_level = level
+        return pos
 
     def _scan_data(
-        self, buf: bytes, low: bytes, pos: int, base: int, out: list[bytes]
+        self, buf: bytes, pos: int, base: int, out: list[bytes]
     ) -> tuple[int, int | None]:
         """Scan the data state from ``pos``.
 
@@ -636,12 +630,48 @@ class Injector:
         unfinished construct to carry (``len(buf)`` when there is none).
         """
         end = len(buf)
+        next_event = self._tags.next
+        open_elements, counts = self._open, self._counts
         while True:
             after_body = self._candidate is not None and self._at_body_end
-            every_tag = after_body or self._site_footer_open or self._hiding > 0
-            kind, at, tag_end, name, self_closing = self._tags.next(low, pos, every_tag)
+            if after_body:  # every tag, comment and script may move the body's end
+                flags = _scan.EVERY_TAG
+            else:
+                # A comment changes nothing here, nor a script or raw-text element, which
+                # only switches the tokenizer, unless a select ignores its start tag.
+                flags = _scan.SKIP_TEXT
+                if self._site_footer_open or self._hiding:
+                    flags |= _scan.EVERY_TAG
+                if counts.get(b"select") and not self._template_depth:
+                    flags = flags & ~_scan.SKIP_TEXT
+            kind, at, tag_end, name, self_closing = next_event(buf, pos, flags)
+            if (
+                name in _PLAIN_NEEDLES
+                and flags == _scan.SKIP_TEXT
+                and not self._template_depth
+                and not self._untracked
+                and (kind == _scan.END or name != b"footer" or self._sectioning)
+            ):
+                # What most needles are: a sectioning element or table opened or closed
+                # outside the site footer and hidden content, which only the open elements
+                # record. This is what _start_tag and _end_tag do with them, inline.
+                pos = tag_end
+                if kind == _scan.START:
+                    if len(open_elements) < _MAX_DEPTH:
+                        open_elements.append(name)
+                        counts[name] = counts.get(name, 0) + 1
+                        if name in _SECTIONING_NAMES:
+                            self._sectioning += 1
+                        continue
+                    self._stop_tracking(out)
+                    continue
+                self._foreign_closer = b""
+                index = self._last_index(name)
+                if index is not None and not self._ignored_end(name, index):
+                    self._pop_from(index)
+                continue
             if after_body and (
-                _is_content(low[pos:at])
+                _is_content(buf[pos:at])
                 or kind == _scan.START
                 or (kind == _scan.END and name in (b"p", b"br"))  # stray, these make one
                 or (kind == _scan.COMMENT and self._fragile_body_end)  # stays inside
@@ -652,9 +682,9 @@ class Injector:
             if kind == _scan.COMMENT:
                 if end - at < 6:
                     return pos, at
-                if low[at + 4] == 0x3E:  # "<!-->"
+                if buf[at + 4] == 0x3E:  # "<!-->"
                     pos = at + 5
-                elif low[at + 4 : at + 6] == b"->":  # "<!--->"
+                elif buf[at + 4 : at + 6] == b"->":  # "<!--->"
                     pos = at + 6
                 else:
                     self._mode = _COMMENT
@@ -692,7 +722,7 @@ class Injector:
             self._mode = _SCRIPT
             self._script_level = 0
             return True
-        if name in _RAWTEXT_END:
+        if name in _RAWTEXT_NAMES:
             self._mode = _RAW
             self._raw_name = name
             return True
@@ -964,7 +994,7 @@ class Injector:
                 name = tag.group(1)
                 if self._integration and nxt != 0x2F:
                     # HTML content inside <foreignObject>, <desc>, <title>, <mi>...
-                    if name == b"script" or name in _RAWTEXT_END:
+                    if name == b"script" or name in _RAWTEXT_NAMES:
                         self._start_tag(name, lt, buf, base, out, self_closing=bool(tag.group(2)))
                         return tag.end(), None
                     if name in (b"svg", b"math") and not tag.group(2):
