@@ -11,8 +11,10 @@ import asyncio
 import gzip
 import logging
 import os
+import re
 import subprocess
 import sys
+import traceback
 import zlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
@@ -225,16 +227,105 @@ def test_passes_through_the_same_messages(
     assert asyncio.run(run(wrap(app), sc)) == asyncio.run(run(app, dict(sc)))
 
 
-def test_head_gets_the_headers_get_would_get() -> None:
-    headers = [
-        (b"content-type", b"text/html"),
-        (b"content-length", str(len(PAGE)).encode()),
-        (b"etag", b'"v"'),
-    ]
-    messages = asyncio.run(run(wrap(raw_app([b""], headers=headers)), scope(method="HEAD")))
-    assert messages[0]["headers"] == [(b"content-type", b"text/html"), (b"etag", b'W/"v"')]
-    assert body_of(messages) == b""
-    check_protocol(messages)
+# -- HEAD: the headers GET gets ----------------------------------------------------------------
+
+RawHeaders = list[tuple[bytes, bytes]]
+HEAD_CASES: list[tuple[str, str, RawHeaders, list[bytes], bool]] = [
+    # (id, path, headers, body messages, rewritten by GET)
+    ("plain", "/", [(b"content-type", b"text/html; charset=utf-8")], [PAGE], True),
+    (
+        "etag, md5, cookies, vary, csp",
+        "/",
+        [
+            (b"content-type", b"text/html; charset=utf-8"),
+            (b"etag", b'"v1"'),
+            (b"set-cookie", b"a=1"),
+            (b"content-md5", b"Q2hlY2sgSW50ZWdyaXR5IQ=="),
+            (b"vary", b"Accept-Language"),
+            (b"set-cookie", b"b=2"),
+            (b"content-security-policy", b"style-src 'nonce-abc123'"),
+        ],
+        [PAGE],
+        True,
+    ),
+    (
+        "gzip",
+        "/",
+        [
+            (b"content-type", b"text/html"),
+            (b"content-encoding", b"gzip"),
+            (b"vary", b"Accept-Encoding"),
+        ],
+        [gzip.compress(PAGE)],
+        True,
+    ),
+    ("streamed", "/", [(b"content-type", b"text/html")], [PAGE[:100], PAGE[100:]], True),
+    ("json", "/", [(b"content-type", b"application/json"), (b"etag", b'"j"')], [b"{}"], False),
+    (
+        "not the home page",
+        "/about",
+        [(b"content-type", b"text/html"), (b"etag", b'"a"')],
+        [PAGE],
+        False,
+    ),
+]
+HEAD_IDS = [case[0] for case in HEAD_CASES]
+
+
+def with_length(headers: RawHeaders, chunks: list[bytes]) -> RawHeaders:
+    return [*headers, (b"content-length", str(sum(map(len, chunks))).encode())]
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "chunks", "rewritten"), [c[1:] for c in HEAD_CASES], ids=HEAD_IDS
+)
+@pytest.mark.parametrize("length", [True, False], ids=["with length", "without"])
+def test_head_with_a_body_gets_exactly_what_get_gets(
+    path: str, headers: RawHeaders, chunks: list[bytes], rewritten: bool, length: bool
+) -> None:
+    """Starlette's responses send HEAD the body too (the server drops it): GET's twin."""
+    sent = with_length(headers, chunks) if length else headers
+    get = asyncio.run(run(wrap(raw_app(chunks, headers=sent)), scope(path)))
+    head = asyncio.run(run(wrap(raw_app(chunks, headers=sent)), scope(path, method="HEAD")))
+    check_protocol(head)
+    assert head == get
+    untouched = asyncio.run(run(raw_app(chunks, headers=sent), scope(path)))
+    assert (get != untouched) is rewritten
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "chunks", "rewritten"), [c[1:] for c in HEAD_CASES], ids=HEAD_IDS
+)
+@pytest.mark.parametrize("bodies", [[b""], [b"", b""]], ids=["one empty message", "two"])
+def test_head_without_a_body_gets_what_get_gets_but_its_length(
+    path: str, headers: RawHeaders, chunks: list[bytes], rewritten: bool, bodies: list[bytes]
+) -> None:
+    """An app that answers HEAD with the headers alone: GET's length is not known."""
+    sent = with_length(headers, chunks)
+    get = asyncio.run(run(wrap(raw_app(chunks, headers=sent)), scope(path)))
+    head = asyncio.run(run(wrap(raw_app(bodies, headers=sent)), scope(path, method="HEAD")))
+    check_protocol(head)
+    assert body_of(head) == b""
+    expected = get[0]["headers"]
+    if rewritten:
+        expected = [(n, v) for n, v in expected if n != b"content-length"]
+        assert headers_of(get).get(b"content-length") in (None, [str(len(body_of(get))).encode()])
+    assert head[0] == {**get[0], "headers": expected}
+
+
+def test_head_under_starlette_gets_what_get_gets() -> None:
+    """A real Starlette app, its HEAD answered by the GET route with the body."""
+
+    def home(request: Any) -> HTMLResponse:
+        return HTMLResponse(PAGE.decode(), headers={"ETag": '"v"', "Set-Cookie": "a=1"})
+
+    app = ICPFooterMiddleware(Starlette(routes=[Route("/", home)]), environ=ENV)
+    get = asyncio.run(run(app, scope()))
+    head = asyncio.run(run(app, scope(method="HEAD")))
+    assert head[0] == get[0]
+    assert headers_of(get)[b"etag"] == [b'W/"v"']
+    assert headers_of(get)[b"content-length"] == [str(len(body_of(get))).encode()]
+    assert NUMBER.encode() in body_of(get)
 
 
 def test_requests_that_cannot_be_rewritten_reach_the_app_with_the_servers_send() -> None:
@@ -438,6 +529,15 @@ def test_hosts() -> None:
 def test_startup_errors_name_the_variable() -> None:
     with pytest.raises(ConfigError, match="ICP_FOOTER_DOMAINS"):
         ICPFooterMiddleware(raw_app(), environ={"ICP_FOOTER_DOMAINS": "example.cn=京ICP备1号"})
+
+
+def test_startup_errors_name_the_keyword() -> None:
+    with pytest.raises(ConfigError) as caught:
+        ICPFooterMiddleware(raw_app(), environ={}, number="京ICP备1号")
+    assert str(caught.value).startswith('ICPFooterMiddleware(number=...): "京ICP备1号": ')
+    assert str(caught.value).endswith('. Example: number="京ICP备12345678号-1"')
+    with pytest.raises(TypeError, match=re.escape("'numbr'. Did you mean 'number'?")):
+        ICPFooterMiddleware(raw_app(), environ={}, numbr=NUMBER)
 
 
 # -- extension messages, and bodies that end early ------------------------------------------
@@ -646,6 +746,42 @@ def test_a_bad_setting_fails_the_lifespan_startup_under_starlette() -> None:
         asyncio.run(run(app, scope()))
     with pytest.raises(ConfigError, match="ICP_FOOTER_NUMBER"):
         ICPFooterMiddleware(raw_app(), environ=BAD)  # outside an event loop: at once
+
+
+@pytest.mark.parametrize(
+    ("keywords", "error", "message"),
+    [
+        (
+            {"number": "京ICP备123号"},
+            ConfigError,
+            'ICPFooterMiddleware(number=...): "京ICP备123号"',
+        ),
+        ({"numbr": NUMBER}, TypeError, "'numbr'. Did you mean 'number'?"),
+    ],
+    ids=["bad value", "unknown keyword"],
+)
+def test_a_bad_keyword_fails_the_lifespan_startup_under_starlette(
+    keywords: dict[str, str], error: type[Exception], message: str
+) -> None:
+    app = Starlette(routes=[Route("/", lambda request: HTMLResponse(PAGE.decode()))])
+    app.add_middleware(ICPFooterMiddleware, environ={}, **keywords)
+    sent: list[Message] = []
+    events = iter([{"type": "lifespan.startup"}])
+
+    async def receive() -> Message:
+        return next(events)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    asyncio.run(app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send))
+    assert [m["type"] for m in sent] == ["lifespan.startup.failed"]
+    assert message in sent[0]["message"]
+    for _ in range(2):
+        with pytest.raises(error) as caught:
+            asyncio.run(run(app, scope()))
+        assert message in str(caught.value)
+        assert len(traceback.extract_tb(caught.value.__traceback__)) < 20
 
 
 def test_a_bad_setting_stops_uvicorn() -> None:

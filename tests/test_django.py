@@ -34,6 +34,7 @@ from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
+from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.template import Context, Template
 from django.test import AsyncClient, Client, RequestFactory, override_settings
 from django.utils.functional import empty
@@ -157,14 +158,63 @@ def test_content_length_is_exact_a_strong_etag_weakened_content_md5_gone() -> No
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
-def test_head_gets_the_headers_its_get_would_get(mode: str) -> None:
-    factory = Client if mode == "sync" else AsyncClient
-    call = factory().head("/exact/", headers={"host": HOST})
-    response = asyncio.run(call) if mode == "async" else call
-    assert response.status_code == 200
-    assert not response.has_header("Content-Length")
-    assert response["ETag"] == 'W/"v1"'
-    assert not response.has_header("Content-MD5")
+@pytest.mark.parametrize(
+    "path", ["/", "/exact/", "/stream/", "/stream-async/", "/json/", "/about/"]
+)
+def test_head_gets_exactly_the_headers_its_get_gets(mode: str, path: str) -> None:
+    """Django renders the page for HEAD too; the test client, like a server, drops it.
+
+    Without ConditionalGetMiddleware, which gives GET alone an ETag.
+    """
+
+    def fetch(method: str) -> Any:
+        client = Client() if mode == "sync" else AsyncClient()
+        call = getattr(client, method)(path, headers={"host": HOST})
+        return asyncio.run(call) if mode == "async" else call
+
+    stack = [name for name in settings.MIDDLEWARE if name != CONDITIONAL]
+    with override_settings(MIDDLEWARE=stack):
+        get, head = fetch("get"), fetch("head")
+    assert head.status_code == get.status_code == 200
+    assert head.items() == get.items()
+    assert b"".join(head) == b""
+    if path == "/exact/":
+        assert head["Content-Length"] == str(len(get.content))
+        assert head["ETag"] == 'W/"v1"'
+        assert not head.has_header("Content-MD5")
+
+
+@pytest.mark.parametrize("streaming", [False, True], ids=["content", "streaming"])
+@pytest.mark.parametrize("view_sends", [b"", None], ids=["no body", "the body"])
+def test_head_without_a_body_gets_the_headers_of_get_but_its_length(
+    streaming: bool, view_sends: bytes | None
+) -> None:
+    """A view that answers HEAD with the headers alone: GET's length is not known."""
+    page = (ROOT / "tests" / "django_project" / "icp_site" / "static" / "page.html").read_bytes()
+
+    def view(request: Any) -> HttpResponseBase:
+        body = page if view_sends is None or request.method == "GET" else view_sends
+        response: HttpResponseBase = (
+            StreamingHttpResponse([body]) if streaming else HttpResponse(body)
+        )
+        response["Content-Length"] = str(len(page))
+        response["ETag"] = '"v1"'
+        return response
+
+    middleware = middleware_module.ICPFooterMiddleware(view)
+    factory = RequestFactory(headers={"host": HOST})
+    get, head = middleware(factory.get("/")), middleware(factory.head("/"))
+    get_body = b"".join(get) if streaming else get.content
+    head_body = b"".join(head) if streaming else head.content
+    assert NUMBER.encode() in get_body
+    assert head["ETag"] == get["ETag"] == 'W/"v1"'
+    if view_sends is None:
+        assert head.items() == get.items()
+        assert head_body == get_body
+    else:
+        expected = [(n, v) for n, v in get.items() if n != "Content-Length"]
+        assert list(head.items()) == expected
+        assert head_body == b""
 
 
 def test_the_setting_changed_signal_reloads_the_settings() -> None:

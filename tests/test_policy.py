@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import ast
 import logging
 import random
 import sys
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from icp_footer import policy as policy_module
-from icp_footer.config import load
-from icp_footer.policy import Plan, Policy, Target, edit_headers
+from icp_footer.config import _OVERRIDES, ConfigError, Settings, load
+from icp_footer.policy import KEYWORDS, Plan, Policy, Target, edit_headers, load_settings
 
 NUMBER = "京ICP备12345678号-1"
 
@@ -337,3 +340,193 @@ def test_edit_headers() -> None:
     ]
     assert edit_headers(headers, None)[0] == ("ETag", 'W/"a"')
     assert edit_headers([("X", "1")], 5) == [("X", "1")]
+
+
+# -- the middleware's keyword arguments ---------------------------------------------------------
+
+BAD_KEYWORDS: dict[str, Any] = {
+    "number": "京ICP备1号",
+    "psb": "京公网安备 1号",
+    "domains": "example.cn",
+    "domains_file": "/nonexistent/icp-footer/domains.txt",
+    "paths": "index.html",
+    "missing": "maybe",
+    "strict": "maybe",
+    "owner": 2026,
+    "icp_url": "beian.miit.gov.cn",
+    "psb_url": "ftp://beian.mps.gov.cn/",
+    "lookbehind_limit": 100,
+    "trust_forwarded_host": "maybe",
+    "reload_interval": 0,
+    "clock": 5,
+}
+
+
+def keyword_problem(key: str, value: Any) -> str:
+    keywords = {key: value}
+    if key == "psb":
+        keywords["number"] = NUMBER
+    with pytest.raises(ConfigError) as caught:
+        load_settings("ICPFooterMiddleware", {}, keywords)
+    assert len(caught.value.problems) == 1, caught.value.problems
+    return caught.value.problems[0]
+
+
+def test_every_keyword_has_a_bad_value_here() -> None:
+    assert set(BAD_KEYWORDS) == set(KEYWORDS)
+
+
+@pytest.mark.parametrize("key", sorted(BAD_KEYWORDS))
+def test_a_bad_keyword_names_the_keyword_and_shows_a_keyword_that_works(key: str) -> None:
+    problem = keyword_problem(key, BAD_KEYWORDS[key])
+    where, _, what = problem.partition(": ")
+    assert where in (
+        f"ICPFooterMiddleware({key}=...)",
+        'ICPFooterMiddleware(domains=...) entry "example.cn"',
+    )
+    assert "ICP_FOOTER_" not in problem
+    what, _, example = what.rpartition(". Example: ")
+    assert what
+    name, _, literal = example.partition("=")
+    assert name == key
+    value = time.monotonic if key == "clock" else ast.literal_eval(literal)
+    if key == "domains_file":  # a path where a system keeps it: none here
+        assert value == "/etc/icp-footer/domains.txt"
+        return
+    keywords = {key: value, "number": NUMBER} if key != "number" else {key: value}
+    assert isinstance(load_settings("ICPFooterMiddleware", {}, keywords), Settings)
+
+
+def test_a_value_from_the_environment_names_the_variable() -> None:
+    env = {"ICP_FOOTER_NUMBER": "京ICP备1号", "ICP_FOOTER_MISSING": "maybe"}
+    with pytest.raises(ConfigError) as caught:
+        load_settings("ICPFooterMiddleware", env, {"number": None, "owner": "© 示例"})
+    assert [p.split(":")[0] for p in caught.value.problems] == [
+        "ICP_FOOTER_NUMBER",
+        "ICP_FOOTER_MISSING",
+    ]
+    assert caught.value.problems == load_problems(env)
+    with pytest.raises(ConfigError) as caught:  # the keyword overrides the variable
+        load_settings("ICPFooterASGI", env, {"missing": "often"})
+    assert caught.value.problems[1].startswith('ICPFooterASGI(missing=...): "often" is ')
+
+
+def load_problems(env: dict[str, str]) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load(env)
+    return caught.value.problems
+
+
+def test_a_domains_keyword_entry_is_named_with_a_dict_example() -> None:
+    problem = keyword_problem("domains", {"example.cn": "京ICP备1号", "example.com": "none"})
+    assert problem.startswith(
+        'ICPFooterMiddleware(domains=...) entry "example.cn=京ICP备1号": "京ICP备1号": '
+    )
+    assert problem.endswith(
+        'Example: domains={"example.cn": "京ICP备12345678号-1|京公网安备 11010502030143号", '
+        '"example.com": "none"}'
+    )
+
+
+def test_a_domains_file_keyword_names_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "domains.txt"
+    path.write_text("# the shop\nexample.cn=京ICP备1号\n", encoding="utf-8")
+    problem = keyword_problem("domains_file", path)
+    assert problem.startswith(f"ICPFooterMiddleware(domains_file=...) {path} line 2: ")
+    assert problem.endswith("Example: example.cn=京ICP备12345678号-1|京公网安备 11010502030143号")
+
+
+def test_another_setting_a_problem_mentions_is_named_as_it_can_be_given() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings("M", {}, {"psb": "京公网安备 11010502030143号"})
+    assert caught.value.problems == [
+        "M(psb=...): it needs number= (or ICP_FOOTER_NUMBER) beside it. "
+        'Example: psb="京公网安备 11010502030143号"'
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "what"),
+    [
+        ("paths", 5, "int 5 given; give a str, or a list of str"),
+        ("paths", ["/", 1], "int 1 in it; give a list of str"),
+        ("domains", 5, "int 5 given; give a str, or a dict of domain to number"),
+        ("domains_file", 5, "int 5 given; give a str or a pathlib.Path"),
+        ("lookbehind_limit", True, "bool True given; give an int"),
+        ("lookbehind_limit", 1e6, "float 1000000.0 given; give an int"),
+        ("strict", ["no"], "list ['no'] given; give a bool"),
+        ("number", 12345678, "int 12345678 given; give a str"),
+        ("reload_interval", True, "bool True given; give a number of seconds"),
+        ("clock", "monotonic", "'monotonic' is not callable"),
+    ],
+)
+def test_a_keyword_of_the_wrong_type_is_a_config_error_not_a_crash(
+    key: str, value: Any, what: str
+) -> None:
+    problem = keyword_problem(key, value)
+    assert problem.startswith(f"ICPFooterMiddleware({key}=...): {what}. Example: {key}=")
+
+
+def test_all_problems_are_listed_keywords_and_variables_together() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings("M", {"ICP_FOOTER_PSB_URL": "x"}, {"paths": 5, "number": "x"})
+    assert [p.split(":")[0] for p in caught.value.problems] == [
+        "M(paths=...)",
+        "M(number=...)",
+        "ICP_FOOTER_PSB_URL",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "hint"),
+    [
+        ("numbr", " Did you mean 'number'?"),
+        ("psb_number", " Did you mean 'number'?"),
+        ("domain", " Did you mean 'domains'?"),
+        ("enviro", " Did you mean 'environ'?"),
+        ("colour", ""),
+    ],
+)
+def test_an_unknown_keyword_is_a_type_error_naming_it_and_the_closest(key: str, hint: str) -> None:
+    with pytest.raises(TypeError) as caught:
+        load_settings("ICPFooterMiddleware", {}, {"number": NUMBER, key: 1})
+    assert str(caught.value) == (
+        f"ICPFooterMiddleware() got an unexpected keyword argument {key!r}.{hint} "
+        f"Its keywords: environ, {', '.join(KEYWORDS)}"
+    )
+
+
+def test_the_keywords_are_everything_load_takes() -> None:
+    for key in KEYWORDS:
+        assert isinstance(load({"ICP_FOOTER_NUMBER": NUMBER}, **{key: None}), Settings)
+    assert "environ" not in KEYWORDS  # the middleware's own, listed first in its errors
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_the_readme_table_lists_every_keyword() -> None:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("### Keyword arguments\n", 1)[1].split("\n#", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    listed = [row.split("`")[1] for row in rows]
+    assert listed == ["environ", *KEYWORDS]
+    for row, key in zip(rows[1:], KEYWORDS, strict=True):
+        variable = _OVERRIDES.get(key)
+        assert (f"`{variable}`" in row) if variable else ("| none |" in row), row
+
+
+def test_the_readme_shows_the_errors_as_they_are() -> None:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("### Keyword arguments\n", 1)[1].split("\n## ", 1)[0]
+    blocks = [b.strip().splitlines() for b in section.split("```text\n")[1:]]
+    assert [block[: block.index("```")] if "```" in block else block for block in blocks] == [
+        [keyword_problem("number", "京ICP备123号"), keyword_problem("paths", 5)],
+        [unknown_keyword_message("numbr")],
+    ]
+
+
+def unknown_keyword_message(key: str) -> str:
+    with pytest.raises(TypeError) as caught:
+        load_settings("ICPFooterMiddleware", {}, {key: 1})
+    return str(caught.value)

@@ -21,6 +21,7 @@ from wsgiref.validate import validator
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 from werkzeug.middleware.lint import LintMiddleware
+from werkzeug.wrappers import Response
 
 from icp_footer import ConfigError, ICPFooterWSGIMiddleware
 from icp_footer import body as body_module
@@ -262,16 +263,129 @@ def test_passes_through_byte_identical(request_kw: dict[str, Any], app_kw: dict[
     assert call(wrapped, path, **kw) == bare(app, path, **kw)
 
 
-def test_head_gets_the_headers_get_would_get_and_its_body_untouched() -> None:
-    headers = [("Content-Type", "text/html"), ("Content-Length", str(len(PAGE))), ("ETag", '"v"')]
-    app = make_app(headers=headers)  # frameworks send the body; the server drops it
-    status, head_headers, body = call(linted(app), method="HEAD")
-    assert (status, body) == ("200 OK", PAGE)
-    assert head_headers == [("Content-Type", "text/html"), ("ETag", 'W/"v"')]
-    get_headers = call(linted(make_app(headers=headers)))[1]
-    assert header(get_headers, "etag") == ['W/"v"']
-    json = [("Content-Type", "application/json"), ("Content-Length", "0")]
-    assert call(linted(make_app([b""], headers=json)), method="HEAD")[1] == json
+# -- HEAD: the headers GET gets ----------------------------------------------------------------
+
+GZIPPED = gzip.compress(PAGE)
+HEAD_CASES = [
+    # (id, path, headers, chunks, rewritten by GET)
+    ("plain", "/", [("Content-Type", "text/html; charset=utf-8")], [PAGE], True),
+    (
+        "etag, md5, cookies, vary, csp",
+        "/",
+        [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("ETag", '"v1"'),
+            ("Set-Cookie", "a=1"),
+            ("Content-MD5", "Q2hlY2sgSW50ZWdyaXR5IQ=="),
+            ("Vary", "Accept-Language"),
+            ("Set-Cookie", "b=2"),
+            ("Content-Security-Policy", "style-src 'nonce-abc123'"),
+        ],
+        [PAGE],
+        True,
+    ),
+    (
+        "gzip",
+        "/",
+        [("Content-Type", "text/html"), ("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")],
+        [GZIPPED],
+        True,
+    ),
+    ("streamed", "/", [("Content-Type", "text/html")], [PAGE[:100], PAGE[100:]], True),
+    ("json", "/", [("Content-Type", "application/json"), ("ETag", '"j"')], [b"{}"], False),
+    (
+        "not the home page",
+        "/about",
+        [("Content-Type", "text/html"), ("ETag", '"a"')],
+        [PAGE],
+        False,
+    ),
+]
+
+
+def head_linted(app: Callable[..., Iterable[bytes]], *, outside: bool = True) -> Any:
+    """:func:`linted` for an app that answers HEAD without a body but with GET's length.
+
+    LintMiddleware does not know HEAD, and would count that length as a lie: it checks only
+    what it can, the middleware's output where that has no Content-Length (``outside``).
+    """
+    lint = CURRENT["oracle"] is LintMiddleware
+    wrapped = ICPFooterMiddleware(app if lint else oracle(app), environ=ENV)
+    return oracle(wrapped) if outside or not lint else wrapped
+
+
+def with_length(headers: Headers, chunks: list[bytes]) -> Headers:
+    return [*headers, ("Content-Length", str(sum(map(len, chunks))))]
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "chunks", "rewritten"),
+    [case[1:] for case in HEAD_CASES],
+    ids=[case[0] for case in HEAD_CASES],
+)
+@pytest.mark.parametrize("length", [True, False], ids=["with length", "without"])
+def test_head_with_a_body_gets_exactly_the_headers_get_gets(
+    path: str, headers: Headers, chunks: list[bytes], rewritten: bool, length: bool
+) -> None:
+    """A plain WSGI app sends HEAD the body too (the server drops it): HEAD is GET's twin."""
+    sent = with_length(headers, chunks) if length else headers
+    get = call(linted(make_app(chunks, headers=sent)), path)
+    head = call(linted(make_app(chunks, headers=sent)), path, method="HEAD")
+    assert head == get
+    untouched = bare(make_app(chunks, headers=sent), path)
+    assert (get != untouched) is rewritten
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "chunks", "rewritten"),
+    [case[1:] for case in HEAD_CASES],
+    ids=[case[0] for case in HEAD_CASES],
+)
+def test_head_without_a_body_gets_the_headers_get_gets_but_its_length(
+    path: str, headers: Headers, chunks: list[bytes], rewritten: bool
+) -> None:
+    """Werkzeug (Flask) answers HEAD with the headers alone: GET's length is not known."""
+    sent = with_length(headers, chunks)
+    page = Response(b"".join(chunks), headers=sent)
+    get = call(linted(page), path)
+    status, head_headers, body = call(head_linted(page, outside=rewritten), path, method="HEAD")
+    assert (status, body) == ("200 OK", b"")
+    if rewritten:
+        assert head_headers == [(n, v) for n, v in get[1] if n.lower() != "content-length"]
+        assert header(get[1], "content-length") == [str(len(get[2]))]
+    else:
+        assert head_headers == get[1] == call(page, path, method="HEAD")[1]
+
+
+def test_head_with_empty_chunks_only_gets_no_number_and_no_length() -> None:
+    headers = [("Content-Type", "text/html"), ("ETag", '"v"'), ("Content-Length", "0")]
+    for chunks in ([], [b""], [b"", b""]):
+        status, head_headers, body = call(linted(make_app(chunks, headers=headers)), method="HEAD")
+        assert (status, head_headers, body) == (
+            "200 OK",
+            [("Content-Type", "text/html"), ("ETag", 'W/"v"')],
+            b"",
+        )
+    # GET's empty page gets the footer, with its exact length.
+    _, get_headers, get_body = call(linted(make_app([], headers=headers)))
+    assert get_body.startswith(b'<div class="icp-footer"')
+    assert header(get_headers, "content-length") == [str(len(get_body))]
+
+
+def test_head_served_by_a_real_server_sends_headers_alone() -> None:
+    """wsgiref's server loop, with werkzeug's HEAD: headers only, edited as GET's are."""
+    page = Response(PAGE, headers=[("Content-Type", "text/html"), ("ETag", '"v"')])
+    environ: dict[str, Any] = {"HTTP_HOST": "example.cn", "REQUEST_METHOD": "HEAD"}
+    environ["QUERY_STRING"] = ""
+    setup_testing_defaults(environ)
+    out, errors = io.BytesIO(), io.StringIO()
+    Server(io.BytesIO(), out, errors, environ, multithread=False).run(head_linted(page))
+    head, _, body = out.getvalue().partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    assert (lines[0], body, errors.getvalue()) == (b"HTTP/1.0 200 OK", b"", "")
+    assert b'ETag: W/"v"' in lines
+    # Not the app's length, which GET no longer sends; wsgiref writes "0" where none is given.
+    assert f"Content-Length: {len(PAGE)}".encode() not in lines
 
 
 def test_untouched_responses_are_not_even_wrapped() -> None:
@@ -611,7 +725,29 @@ def test_keyword_settings_and_startup_errors() -> None:
     body = call(oracle(ICPFooterMiddleware(make_app(), environ={}, number="粤B2-20090059")))[2]
     assert "粤B2-20090059".encode() in body
     with pytest.raises(ConfigError, match="ICP_FOOTER_NUMBER"):
+        ICPFooterMiddleware(make_app(), environ={"ICP_FOOTER_NUMBER": "京ICP备1号"})
+
+
+def test_a_bad_keyword_value_is_named_as_the_keyword() -> None:
+    with pytest.raises(ConfigError) as caught:
         ICPFooterMiddleware(make_app(), environ={}, number="京ICP备1号")
+    assert str(caught.value) == (
+        'ICPFooterMiddleware(number=...): "京ICP备1号": the record number must have 8 or 10 '
+        'digits, not 1 (e.g. 京ICP备12345678号-1). Example: number="京ICP备12345678号-1"'
+    )
+    assert "ICP_FOOTER_" not in str(caught.value)
+    # The same value from the environment still names the variable, even beside keywords.
+    with pytest.raises(ConfigError) as caught:
+        ICPFooterMiddleware(make_app(), environ={"ICP_FOOTER_NUMBER": "x"}, owner="© 示例")
+    assert str(caught.value).startswith('ICP_FOOTER_NUMBER: "x": ')
+    assert str(caught.value).endswith('Example: ICP_FOOTER_NUMBER="京ICP备12345678号-1"')
+
+
+def test_an_unknown_keyword_is_a_type_error_naming_the_closest() -> None:
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'numbr'\. Did you mean "):
+        ICPFooterMiddleware(make_app(), environ={}, numbr=NUMBER)
+    with pytest.raises(TypeError, match=r"'enviro'\. Did you mean 'environ'"):
+        ICPFooterMiddleware(make_app(), enviro={})
 
 
 # -- a response cut short or replaced while bytes are held ---------------------------------------

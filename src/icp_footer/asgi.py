@@ -11,6 +11,11 @@ app, or the app returning without finishing the body. Extension messages sent be
 start (Starlette's TestClient sends ``http.response.debug``) pass on and change nothing.
 ``http.response.trailers`` come after the last body message, so after the rewritten body has
 ended; they get the header edits the start got (no Content-MD5, a weakened ETag).
+
+HEAD is handled as GET, so its headers are the ones GET gets: a body the app sends with it
+(Starlette's HTMLResponse does; the server drops it) is rewritten; its Content-Length is GET's.
+A HEAD answered without a body gets the other edits, and loses its Content-Length: GET's length
+is unknown without the page.
 """
 
 from __future__ import annotations
@@ -21,8 +26,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMappi
 from typing import Any
 
 from icp_footer.body import BodyRewriter
-from icp_footer.config import ConfigError, Settings, load
-from icp_footer.policy import Policy, Target, edit_headers
+from icp_footer.config import ConfigError, Settings
+from icp_footer.policy import Policy, Target, edit_headers, load_settings
 
 __all__ = ["ICPFooterMiddleware"]
 
@@ -40,9 +45,10 @@ class ICPFooterMiddleware:
 
     ``app`` is any ASGI application. Settings come from the ``ICP_FOOTER_*`` environment
     variables (or the ``environ`` mapping given), overridden by keyword arguments named as
-    in :func:`icp_footer.config.load`.
+    in :func:`icp_footer.config.load` (:data:`icp_footer.policy.KEYWORDS`).
 
-    A bad setting raises :class:`icp_footer.config.ConfigError` here, at startup, when the
+    A bad setting raises :class:`icp_footer.config.ConfigError` here, at startup, naming the
+    keyword or the variable it came from (an unknown keyword: ``TypeError``), when the
     middleware is built outside a running event loop (wrapping the app at import time).
     Starlette and FastAPI build it inside their first ASGI call, the lifespan one, where an
     exception would only make the server skip the lifespan and answer every request with
@@ -60,10 +66,10 @@ class ICPFooterMiddleware:
         self, app: ASGIApp, /, *, environ: Mapping[str, str] | None = None, **settings: Any
     ) -> None:
         self.app = app
-        self._error: ConfigError | None = None
+        self._error: ConfigError | TypeError | None = None
         try:
-            self.settings = load(environ, **settings)
-        except ConfigError as error:
+            self.settings = load_settings(type(self).__name__, environ, settings)
+        except (ConfigError, TypeError) as error:
             if not _in_event_loop():
                 raise
             self._error = error
@@ -101,13 +107,17 @@ class ICPFooterMiddleware:
             await responder.give_up()  # the app left its body unfinished
 
     @staticmethod
-    async def _refuse(scope: Scope, receive: Receive, send: Send, error: ConfigError) -> None:
+    async def _refuse(
+        scope: Scope, receive: Receive, send: Send, error: ConfigError | TypeError
+    ) -> None:
         if scope["type"] == "lifespan":
             if (await receive())["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.failed", "message": str(error)})
             return
         # A new exception each time: raising one object again and again grows its traceback.
-        raise ConfigError(error.problems)
+        if isinstance(error, ConfigError):
+            raise ConfigError(error.problems)
+        raise TypeError(str(error))
 
     def _host(self, scope: Scope) -> str | None:
         host = forwarded = None
@@ -139,6 +149,7 @@ class _Responder:
         self._passthrough = False
         self._started = False
         self._edited = False  # the start went out with edited headers
+        self._seen = False  # a non-empty body message came
 
     async def send(self, message: Message) -> None:
         kind = message["type"]
@@ -159,11 +170,6 @@ class _Responder:
                 await self._send(message)
                 return
             self._start = message
-            if self._target.head:
-                # HEAD gets the headers its GET would get, so they stay honest.
-                self._passthrough = True
-                await self._send_start(None)
-                return
             self._rewriter = BodyRewriter(self._policy, self._target, plan)
             return
         rewriter = self._rewriter
@@ -177,6 +183,16 @@ class _Responder:
             return
         body = bytes(message.get("body", b""))
         more = bool(message.get("more_body", False))
+        if body:
+            self._seen = True
+        elif not more and not self._seen and self._target.head:
+            # HEAD without a body, as HEAD may be answered: no page to put the number in, so
+            # the length GET sends is unknown; its other header edits are known.
+            if not self._started:
+                await self._send_start(None)
+            self._passthrough = True
+            await self._send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
         if not self._started:
             if not more:
                 # The whole body in one message: send an exact Content-Length.

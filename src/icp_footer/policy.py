@@ -3,20 +3,37 @@
 1. Before calling the app: may this request's response be touched, and which site is it?
 2. When the response starts: may this response be rewritten, and how?
 
-The adapters stay protocol plumbing; everything they decide comes from here.
+The adapters stay protocol plumbing; everything they decide comes from here, and so do their
+settings (:func:`load_settings`: the keyword arguments they take, with errors that name them).
 """
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import logging
+import os
 import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import Any
 
-from icp_footer.config import Settings, Site, display_name, normalise_host
+from icp_footer.config import (
+    _OVERRIDES,
+    ICP_URL,
+    PSB_URL,
+    ConfigError,
+    Settings,
+    Site,
+    display_name,
+    load,
+    normalise_host,
+)
+from icp_footer.numbers import ICP_EXAMPLE, PSB_EXAMPLE
 from icp_footer.render import (
     FooterStyle,
     already_shown_patterns,
@@ -27,7 +44,7 @@ from icp_footer.render import (
     style_policy,
 )
 
-__all__ = ["Plan", "Policy", "Target", "edit_headers", "markup"]
+__all__ = ["KEYWORDS", "Plan", "Policy", "Target", "edit_headers", "load_settings", "markup"]
 
 log = logging.getLogger("icp_footer")
 
@@ -57,7 +74,7 @@ class Target:
     site: Site | None
     """What the host shows; ``None`` means no number applies: the banner."""
     head: bool = False
-    """A HEAD request: only the headers a GET would get are edited; the body is not."""
+    """A HEAD request: handled as its GET, but an empty body (HEAD's usual) gets nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,3 +315,132 @@ def edit_headers(headers: Sequence[tuple[str, str]], length: int | None) -> list
             continue
         edited.append((name, value))
     return edited
+
+
+# -- the middleware's keyword arguments ---------------------------------------------------------
+
+KEYWORDS: tuple[str, ...] = (
+    *_OVERRIDES,
+    *(
+        name
+        for name, parameter in inspect.signature(load).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    ),
+)
+"""The settings keywords of both middlewares: those of :func:`icp_footer.config.load`."""
+
+_KEYWORD_EXAMPLES = {
+    "number": f'number="{ICP_EXAMPLE}"',
+    "psb": f'psb="{PSB_EXAMPLE}"',
+    "domains": f'domains={{"example.cn": "{ICP_EXAMPLE}|{PSB_EXAMPLE}", "example.com": "none"}}',
+    "domains_file": 'domains_file="/etc/icp-footer/domains.txt"',
+    "paths": 'paths=["/", "/index.html"]',
+    "missing": 'missing="banner"',
+    "strict": "strict=False",
+    "owner": 'owner="© 2026 示例公司 版权所有"',
+    "icp_url": f'icp_url="{ICP_URL}"',
+    "psb_url": f'psb_url="{PSB_URL}"',
+    "lookbehind_limit": "lookbehind_limit=1048576",
+    "trust_forwarded_host": "trust_forwarded_host=True",
+    "reload_interval": "reload_interval=5",
+    "clock": "clock=time.monotonic",
+}
+_FLAG = ((bool, int, str), "a bool")
+_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "domains": ((str, Mapping), "a str, or a dict of domain to number"),
+    "domains_file": ((str, os.PathLike), "a str or a pathlib.Path"),
+    "paths": ((str, list, tuple, AbstractSet), "a str, or a list of str"),
+    "strict": _FLAG,
+    "trust_forwarded_host": _FLAG,
+    "lookbehind_limit": ((int, str), "an int"),
+    "reload_interval": ((int, float), "a number of seconds"),
+}
+_VARIABLE = re.compile(r"ICP_FOOTER_[A-Z_]+")
+_KEY_OF = {variable: key for key, variable in _OVERRIDES.items()}
+# load() names its own keywords (reload_interval) already, as "reload_interval: ...".
+_OWN_KEYWORD = re.compile("|".join(key for key in KEYWORDS if key not in _OVERRIDES) + r"(?=:)")
+
+
+def load_settings(
+    caller: str, environ: Mapping[str, str] | None, keywords: Mapping[str, Any]
+) -> Settings:
+    """:func:`icp_footer.config.load` for a middleware built as ``caller(app, **keywords)``.
+
+    An unknown keyword raises ``TypeError`` naming it and the closest valid one. A problem
+    with a value given as a keyword names the keyword (``caller(number=...)``) and shows a
+    keyword as its example; one with a value from the environment names the variable, as
+    :func:`~icp_footer.config.load` does. Raises :class:`ConfigError` listing every problem.
+    """
+    for key in keywords:
+        if key not in KEYWORDS:
+            raise TypeError(_unknown(caller, key))
+    problems: list[str] = []
+    usable: dict[str, Any] = {}
+    for key, value in keywords.items():
+        wrong = _wrong_type(key, value)
+        if wrong is None:
+            usable[key] = value
+        else:
+            problems.append(f"{caller}({key}=...): {wrong}. Example: {_KEYWORD_EXAMPLES[key]}")
+    given = {key for key, value in usable.items() if value is not None}
+    try:
+        settings = load(environ, **usable)
+    except ConfigError as error:
+        problems.extend(_reword(problem, caller, given) for problem in error.problems)
+    if problems:
+        raise ConfigError(problems)
+    return settings
+
+
+def _unknown(caller: str, key: str) -> str:
+    names = ("environ", *KEYWORDS)  # environ is the middleware's own
+    close = difflib.get_close_matches(key, names, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return (
+        f"{caller}() got an unexpected keyword argument {key!r}.{hint} "
+        f"Its keywords: {', '.join(names)}"
+    )
+
+
+def _wrong_type(key: str, value: object) -> str | None:
+    """What is wrong with the type of ``value`` for ``key``; ``None`` if nothing."""
+    if value is None:
+        return None  # not given: the variable applies
+    if key == "clock":
+        return None if callable(value) else f"{value!r} is not callable"
+    types, wanted = _TYPES.get(key, ((str,), "a str"))
+    if isinstance(value, bool) and bool not in types:
+        types = ()  # True is an int, but no count or number of seconds
+    if not isinstance(value, types):
+        return f"{type(value).__name__} {value!r} given; give {wanted}"
+    if key == "paths" and isinstance(value, list | tuple | AbstractSet):
+        odd = [item for item in value if not isinstance(item, str)]
+        if odd:
+            return f"{type(odd[0]).__name__} {odd[0]!r} in it; give a list of str"
+    return None
+
+
+def _reword(problem: str, caller: str, given: AbstractSet[str]) -> str:
+    """``problem`` naming the keyword its value came from, if it came from one."""
+    match = _VARIABLE.match(problem) or _OWN_KEYWORD.match(problem)
+    if match is None:
+        return problem
+    key = _KEY_OF.get(match[0], match[0])
+    if key not in given:
+        return problem
+    what, found, example = problem[match.end() :].rpartition(". Example: ")
+    if not found:
+        what, example = problem[match.end() :], ""
+
+    def mention(variable: re.Match[str]) -> str:
+        other = _KEY_OF.get(variable[0])
+        if other is None:
+            return variable[0]
+        return f"{other}=" if other in given else f"{other}= (or {variable[0]})"
+
+    text = f"{caller}({key}=...){_VARIABLE.sub(mention, what)}"
+    if not found:
+        return text
+    if example.startswith(f"{match[0]}="):  # not a domains file line's example
+        example = _KEYWORD_EXAMPLES[key]
+    return f"{text}. Example: {example}"

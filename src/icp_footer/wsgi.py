@@ -4,6 +4,10 @@ Responses that cannot be rewritten are decided from the request alone where poss
 then never wrapped: the app's own iterable (a ``wsgi.file_wrapper`` included) goes to the
 server untouched.
 
+HEAD is handled as GET, so its headers are the ones GET gets: a body the app sends with it
+(the server drops it) is rewritten and its Content-Length is GET's. A HEAD answered without a
+body gets the other edits, and loses its Content-Length: GET's length is unknown without the page.
+
 What the rewriter holds goes out, unchanged and with nothing inserted, before the data of the
 legacy ``write()`` callable and before an exception from the app's iterable. Nothing is yielded
 while everything is held (servers send the headers with the first item, even an empty one), so
@@ -18,8 +22,7 @@ from types import TracebackType
 from typing import Any
 
 from icp_footer.body import BodyRewriter
-from icp_footer.config import load
-from icp_footer.policy import Policy, Target, edit_headers
+from icp_footer.policy import Policy, Target, edit_headers, load_settings
 
 __all__ = ["ICPFooterMiddleware"]
 
@@ -35,17 +38,19 @@ class ICPFooterMiddleware:
 
     ``app`` is any WSGI application. Settings come from the ``ICP_FOOTER_*`` environment
     variables (or the ``environ`` mapping given), overridden by keyword arguments named as
-    in :func:`icp_footer.config.load`: ``number``, ``psb``, ``domains``, ``paths``,
-    ``missing``, ``strict``, ``owner``, ``icp_url``, ``psb_url``, ``lookbehind_limit``,
-    ``trust_forwarded_host``. A bad setting raises :class:`icp_footer.config.ConfigError`
-    here, at startup.
+    in :func:`icp_footer.config.load` (:data:`icp_footer.policy.KEYWORDS`): ``number``,
+    ``psb``, ``domains``, ``domains_file``, ``paths``, ``missing``, ``strict``, ``owner``,
+    ``icp_url``, ``psb_url``, ``lookbehind_limit``, ``trust_forwarded_host``,
+    ``reload_interval``, ``clock``. A bad setting raises
+    :class:`icp_footer.config.ConfigError` here, at startup, naming the keyword or the
+    variable it came from; an unknown keyword raises ``TypeError``.
     """
 
     def __init__(
         self, app: WSGIApp, *, environ: Mapping[str, str] | None = None, **settings: Any
     ) -> None:
         self.app = app
-        self.settings = load(environ, **settings)
+        self.settings = load_settings(type(self).__name__, environ, settings)
         self.policy = Policy(self.settings)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -108,13 +113,9 @@ class _Exchange:
         self.status, self.headers, self.exc_info = status, headers, exc_info
         code = int(status[:3]) if status[:3].isdigit() else 0
         plan = self.policy.response(code, headers)
-        if plan is None or self.target.head:
-            # HEAD gets the headers its GET would get (no Content-Length, a weak ETag),
-            # so they stay honest; its body, if any, passes through.
+        if plan is None:
             self.passthrough = True
             self.started = True
-            if plan is not None:
-                headers = edit_headers(headers, None)
             self.real_write = self.real_start_response(status, headers, exc_info)
             return self.real_write
         self.rewriter = BodyRewriter(self.policy, self.target, plan)
@@ -199,6 +200,14 @@ class _Body:
                 yield out
         rewriter = exchange.rewriter
         if exchange.passthrough or rewriter is None:
+            return
+        if not seen and exchange.target.head:
+            # HEAD without a body, as HEAD may be answered: no page to put the number in, so
+            # the length GET sends is unknown; its other header edits are known.
+            exchange.rewriter = None
+            exchange.passthrough = True
+            if not exchange.started:
+                exchange.start(None)
             return
         # An empty page gets the number too: a visitor sees a blank page with it.
         tail = rewriter.finish()

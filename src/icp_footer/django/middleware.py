@@ -6,6 +6,10 @@ whole object here, so its headers are edited before any byte goes out: a ``HttpR
 rewritten in one go (a Content-Length the view set is recomputed), a ``StreamingHttpResponse``
 gets its ``streaming_content`` wrapped in a generator (an async one for an async iterator), so
 it still streams, and loses its Content-Length. ``FileResponse`` is never touched.
+
+HEAD is handled as GET: Django's views render the page for HEAD too (the server drops it), so
+HEAD gets exactly GET's headers, Content-Length included. A HEAD response with an empty
+``content`` gets the other edits and loses its Content-Length: GET's length is unknown.
 """
 
 from __future__ import annotations
@@ -95,9 +99,9 @@ def _rewrite(policy: Policy, target: Target, response: HttpResponseBase) -> Http
     plan = policy.response(response.status_code, headers)
     if plan is None:
         return response
-    if target.head:
-        # HEAD gets the headers its GET would get (no Content-Length, a weak ETag), so
-        # they stay honest; its body, which the server drops, stays as it is.
+    if target.head and not response.streaming and not response.content:
+        # HEAD without a body: no page to put the number in, so the length GET sends is
+        # unknown; its other header edits are known.
         _set_headers(response, edit_headers(headers, None))
         return response
     rewriter = BodyRewriter(policy, target, plan)
@@ -107,10 +111,12 @@ def _rewrite(policy: Policy, target: Target, response: HttpResponseBase) -> Http
         _set_headers(response, edit_headers(headers, len(body)))
     elif response.is_async:
         _set_headers(response, edit_headers(headers, None))
-        response.streaming_content = _rewritten_async(rewriter, response.streaming_content)
+        response.streaming_content = _rewritten_async(
+            rewriter, response.streaming_content, target.head
+        )
     else:
         _set_headers(response, edit_headers(headers, None))
-        response.streaming_content = _rewritten(rewriter, response.streaming_content)
+        response.streaming_content = _rewritten(rewriter, response.streaming_content, target.head)
     return response
 
 
@@ -149,9 +155,12 @@ def _set_headers(response: HttpResponseBase, headers: list[tuple[str, str]]) -> 
         response.headers[name] = value
 
 
-def _rewritten(rewriter: BodyRewriter, chunks: Iterable[bytes]) -> Iterator[bytes]:
+def _rewritten(rewriter: BodyRewriter, chunks: Iterable[bytes], head: bool) -> Iterator[bytes]:
+    """The rewritten stream; for HEAD (``head``), an empty one stays empty."""
+    empty = True
     try:
         for chunk in chunks:
+            empty = empty and not chunk
             out = rewriter.feed(chunk)
             if out or not chunk:  # an empty chunk the app sends goes on: it paces the stream
                 yield out
@@ -161,16 +170,19 @@ def _rewritten(rewriter: BodyRewriter, chunks: Iterable[bytes]) -> Iterator[byte
         if held:
             yield held
         raise
-    tail = rewriter.finish()
+    tail = b"" if head and empty else rewriter.finish()
     if tail:
         yield tail
 
 
 async def _rewritten_async(
-    rewriter: BodyRewriter, chunks: AsyncIterable[bytes]
+    rewriter: BodyRewriter, chunks: AsyncIterable[bytes], head: bool
 ) -> AsyncIterator[bytes]:
+    """:func:`_rewritten` for an async iterator."""
+    empty = True
     try:
         async for chunk in chunks:
+            empty = empty and not chunk
             out = rewriter.feed(chunk)
             if out or not chunk:
                 yield out
@@ -179,6 +191,6 @@ async def _rewritten_async(
         if held:
             yield held
         raise
-    tail = rewriter.finish()
+    tail = b"" if head and empty else rewriter.finish()
     if tail:
         yield tail
