@@ -62,6 +62,12 @@ def _events(scanner: _scan.Scanner, buf: bytes, flags: int) -> list[_scan.Event]
         events.append(event)
         if event[0] == _scan.UNFINISHED:
             return events
+        if flags & _scan.SKIP_TEXT and (
+            event[0] == _scan.COMMENT or event[3] in (b"script", *_RAWTEXT)
+        ):
+            # Not skipped, so not ended in the buffer: the rest is its content, which the
+            # injector reads in its own text mode (asking again here would walk it again).
+            return events
         assert event[2] > pos
         pos = event[2]
 

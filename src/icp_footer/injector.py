@@ -632,29 +632,18 @@ class Injector:
         end = len(buf)
         next_event = self._tags.next
         open_elements, counts = self._open, self._counts
+        after_body, flags, plain = self._data_flags()
         while True:
-            after_body = self._candidate is not None and self._at_body_end
-            if after_body:  # every tag, comment and script may move the body's end
-                flags = _scan.EVERY_TAG
-            else:
-                # A comment changes nothing here, nor a script or raw-text element, which
-                # only switches the tokenizer, unless a select ignores its start tag.
-                flags = _scan.SKIP_TEXT
-                if self._site_footer_open or self._hiding:
-                    flags |= _scan.EVERY_TAG
-                if counts.get(b"select") and not self._template_depth:
-                    flags = flags & ~_scan.SKIP_TEXT
             kind, at, tag_end, name, self_closing = next_event(buf, pos, flags)
             if (
-                name in _PLAIN_NEEDLES
-                and flags == _scan.SKIP_TEXT
-                and not self._template_depth
-                and not self._untracked
+                plain
+                and name in _PLAIN_NEEDLES
                 and (kind == _scan.END or name != b"footer" or self._sectioning)
             ):
                 # What most needles are: a sectioning element or table opened or closed
                 # outside the site footer and hidden content, which only the open elements
-                # record. This is what _start_tag and _end_tag do with them, inline.
+                # record. This is what _start_tag and _end_tag do with them, inline; none
+                # of it changes the flags.
                 pos = tag_end
                 if kind == _scan.START:
                     if len(open_elements) < _MAX_DEPTH:
@@ -662,8 +651,9 @@ class Injector:
                         counts[name] = counts.get(name, 0) + 1
                         if name in _SECTIONING_NAMES:
                             self._sectioning += 1
-                        continue
-                    self._stop_tracking(out)
+                    else:
+                        self._stop_tracking(out)
+                        after_body, flags, plain = self._data_flags()
                     continue
                 self._foreign_closer = b""
                 index = self._last_index(name)
@@ -677,6 +667,7 @@ class Injector:
                 or (kind == _scan.COMMENT and self._fragile_body_end)  # stays inside
             ):
                 self._body_end_moves(out, buf, base, pos)
+                after_body, flags, plain = self._data_flags()
             if kind == _scan.UNFINISHED:
                 return pos, at
             if kind == _scan.COMMENT:
@@ -698,6 +689,26 @@ class Injector:
             pos = tag_end
             if changed:
                 return pos, None
+            after_body, flags, plain = self._data_flags()
+
+    def _data_flags(self) -> tuple[bool, int, bool]:
+        """What the data state's scan asks the scanner for, from the current state.
+
+        Returns whether the body's end was just seen (everything after it may move it),
+        the scanner flags, and whether sectioning needles (and a ``<footer>`` inside one)
+        only open and close elements here: see _scan_data.
+        """
+        if self._candidate is not None and self._at_body_end:
+            return True, _scan.EVERY_TAG, False  # tags, comments and scripts may move it
+        # A comment changes nothing here, nor a script or raw-text element, which only
+        # switches the tokenizer, unless a select ignores its start tag.
+        flags = _scan.SKIP_TEXT
+        if self._site_footer_open or self._hiding:
+            flags |= _scan.EVERY_TAG
+        if self._counts.get(b"select") and not self._template_depth:
+            flags &= ~_scan.SKIP_TEXT
+        plain = flags == _scan.SKIP_TEXT and not self._template_depth and not self._untracked
+        return False, flags, plain
 
     def _start_tag(
         self,
