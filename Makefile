@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench sanitize screenshots clean
+.PHONY: demo test lint bench sanitize screenshots catalogue clean
 
 # The editable install compiles the C scanner (src/icp_footer/_speedups.c) in place.
 $(STAMP): pyproject.toml setup.py src/icp_footer/_speedups.c
@@ -29,6 +29,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/python tools/catalogue.py --check
+
+# The Chinese message catalogue: extract every _() message, merge into the .po, compile the .mo.
+catalogue: $(STAMP)
+	$(BIN)/python tools/catalogue.py
 
 # The C scanner built with AddressSanitizer and UBSan, run over the differential tests and the
 # adversarial table; any report fails the run.

@@ -28,3 +28,11 @@ def scanner(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     chosen = compiled_scanner() if request.param == "compiled" else _scan.PyTagScanner
     monkeypatch.setattr(_scan, "TagScanner", chosen)
     return str(request.param)
+
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages in English whatever the machine's locale (test_i18n.py sets its own)."""
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)

@@ -511,10 +511,16 @@ def test_report_to_dict_is_the_json_shape() -> None:
         "error",
         "encoding",
         "encoding_step",
+        "verdict",
+        "home",
+        "expected",
+        "expect_none",
+        "source",
         "icp",
         "psb",
         "findings",
     }
+    assert (data["verdict"], data["home"], data["expected"]) == ("compliant", True, [])
     assert (data["encoding"], data["encoding_step"]) == (None, None)  # nothing was fetched
     assert set(data["icp"][0]) >= {"text", "valid", "message", "linked", "link", "in_footer"}
     assert data["icp"][0]["standard"] == NUMBER
@@ -738,6 +744,7 @@ def test_human_output(server: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 2
     assert not ANSI.search(out + err)
     blocks = out.strip().split("\n\n")
+    assert blocks.pop() == "3 pages: 1 compliant, 1 not compliant, 1 errors"
     assert blocks[0].splitlines()[0] == f"✓ {server}/: compliant"
     assert f"  ✓ ICP {NUMBER}: valid, linked to {MIIT}, in the site footer" in blocks[0]
     assert blocks[1].splitlines() == [
@@ -761,7 +768,16 @@ def test_json_output(server: str, closed_port: int, capsys: pytest.CaptureFixtur
         capsys, "--json", f"{server}/", f"{server}/bad.html", f"http://127.0.0.1:{closed_port}/"
     )
     assert status == 2
-    good, bad, unreachable = json.loads(out)
+    document = json.loads(out)
+    assert document["configuration"] is None  # plain URLs: no configuration is read
+    assert document["summary"] == {
+        "pages": 3,
+        "compliant": 1,
+        "not_compliant": 1,
+        "errors": 1,
+        "not_home": 0,
+    }
+    good, bad, unreachable = document["reports"]
     for item in (good, bad, unreachable):
         assert set(item) == {
             "url",
@@ -771,10 +787,20 @@ def test_json_output(server: str, closed_port: int, capsys: pytest.CaptureFixtur
             "error",
             "encoding",
             "encoding_step",
+            "verdict",
+            "home",
+            "expected",
+            "expect_none",
+            "source",
             "icp",
             "psb",
             "findings",
         }
+    assert [r["verdict"] for r in (good, bad, unreachable)] == [
+        "compliant",
+        "not compliant",
+        "error",
+    ]
     assert good["ok"] is True
     assert good["status"] == 200
     assert good["error"] is None
@@ -892,11 +918,16 @@ def test_app_from_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     path = write(tmp_path, "audit_site_wsgi.py", APP_MODULE)
     assert main(capsys, "--app", f"{path}:app", "http://example.cn/")[0] == 0
     assert main(capsys, "--app", f"{path}:app", "http://example.cn/", "--expect", PSB)[0] == 0
-    assert main(capsys, "--app", f"{path}:app", "http://example.com/")[0] == 1
+    # example.com=none in the app: no number and no banner is what it must show
+    assert main(capsys, "--app", f"{path}:app", "http://example.com/")[0] == 0
     status, out, _ = main(capsys, "--app", f"{path}:app")  # default: http://localhost/
     assert status == 1
-    assert out.startswith("✗ http://localhost/: not compliant")
-    assert main(capsys, "--app", f"{path}:app", "/nothing-here")[0] == 2
+    header = "checked against the app's configuration (icp_footer.wsgi.ICPFooterMiddleware)"
+    assert out.startswith(f"{header}\n\n✗ http://localhost/: not compliant")
+    status, out, _ = main(capsys, "--app", f"{path}:app", "/nothing-here")
+    assert status == 0  # not a home page: not fetched, not judged
+    assert "- http://localhost/nothing-here: not a home page" in out
+    assert main(capsys, "--app", f"{path}:app", "http://example.cn/index.html")[0] == 2  # 404
 
 
 @pytest.mark.usefixtures("isolated_imports")
@@ -1034,7 +1065,7 @@ def test_the_corpus_as_a_browser_reads_it(
     urls = [f"{corpus_server}/{mode}/{entry['file']}" for entry in MANIFEST]
     status, out, _ = main(capsys, "--json", *urls)
     assert status == 1  # some pages are not compliant; none failed to load
-    reports = json.loads(out)
+    reports = json.loads(out)["reports"]
     found = 0
     for entry, report in zip(MANIFEST, reports, strict=True):
         name, expected = entry["file"], entry[mode]

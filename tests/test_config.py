@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pickle
 import unicodedata
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -12,13 +13,16 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from icp_footer.config import (
+    OTHER_VARIABLES,
     VARIABLES,
     ConfigError,
+    Problem,
     Settings,
     Site,
     display_host,
     load,
     normalise_host,
+    unknown_variables,
 )
 
 ICP = "京ICP备12345678号-1"
@@ -408,3 +412,67 @@ def test_the_domains_file_is_a_variable_and_a_keyword(tmp_path: Path) -> None:
     assert site.domain == "example.cn"
     with pytest.raises(ConfigError, match="ICP_FOOTER_DOMAINS_FILE: cannot read"):
         load({"ICP_FOOTER_DOMAINS_FILE": str(tmp_path / "missing.txt")})
+
+
+# -- unknown variables -----------------------------------------------------------------------
+
+
+def test_unknown_variables_come_with_the_closest_known_name() -> None:
+    environ = {
+        "ICP_FOOTER_NUMBR": "1",
+        "ICP_FOOTER_DOMAIN": "x",
+        "icp_footer_psb": "y",
+        "ICP_FOOTER_COLOUR": "red",
+        "ICP_FOOTER_NUMBER": ICP,
+        "ICP_FOOTER_PURE_PYTHON": "1",
+        "PATH": "/bin",
+    }
+    assert unknown_variables(environ) == [
+        ("ICP_FOOTER_COLOUR", None),
+        ("ICP_FOOTER_DOMAIN", "ICP_FOOTER_DOMAINS"),
+        ("ICP_FOOTER_NUMBR", "ICP_FOOTER_NUMBER"),
+        ("icp_footer_psb", "ICP_FOOTER_PSB"),
+    ]
+    assert unknown_variables({name: "1" for name in [*VARIABLES, *OTHER_VARIABLES]}) == []
+
+
+def test_unknown_variables_reads_the_environment_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ICP_FOOTER_OWNR", "x")
+    assert ("ICP_FOOTER_OWNR", "ICP_FOOTER_OWNER") in unknown_variables()
+
+
+def test_load_warns_once_per_unknown_variable(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="icp_footer"):
+        settings = load({"ICP_FOOTER_NUMBR": ICP, "ICP_FOOTER_COLOUR": "red"})
+    assert settings.default is None  # the misspelt variable is not read
+    assert [r.getMessage() for r in caplog.records] == [
+        "icp-footer: ICP_FOOTER_COLOUR is not an icp-footer variable; it is ignored",
+        "icp-footer: ICP_FOOTER_NUMBR is not an icp-footer variable; it is ignored. "
+        "Did you mean ICP_FOOTER_NUMBER?",
+    ]
+
+
+# -- problems --------------------------------------------------------------------------------
+
+
+def test_each_problem_keeps_its_statement_and_its_example() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load({"ICP_FOOTER_MISSING": "maybe"}, reload_interval=0)
+    interval, missing = caught.value.problems
+    assert isinstance(missing, Problem)
+    assert isinstance(interval, Problem)
+    assert missing.statement == 'ICP_FOOTER_MISSING: "maybe" is neither banner nor off'
+    assert missing.example == "ICP_FOOTER_MISSING=banner"
+    assert missing == f"{missing.statement}. Example: {missing.example}"
+    assert (
+        interval == "reload_interval: 0 is not a number of seconds > 0. Example: reload_interval=5"
+    )
+    assert Problem("no example here") == "no example here."
+
+
+def test_a_problem_survives_pickling() -> None:
+    problem = Problem("ICP_FOOTER_PATHS: no path given", 'ICP_FOOTER_PATHS="/"')
+    copy = pickle.loads(pickle.dumps(problem))
+    assert (copy, copy.statement, copy.example) == (problem, problem.statement, problem.example)

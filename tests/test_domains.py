@@ -217,6 +217,16 @@ def test_a_domain_twice_in_the_file_names_both_lines(path: Path) -> None:
     ]
 
 
+def test_line_numbers_come_from_the_entries_not_from_the_path(tmp_path: Path) -> None:
+    path = tmp_path / "line 7" / "domains line 9.txt"
+    path.parent.mkdir()
+    problems = problems_of(path, f"# comment\nexample.cn={ICP}\nexample.cn=none\n")
+    assert problems == [
+        f"ICP_FOOTER_DOMAINS_FILE {path} line 3: example.cn has two entries: lines 2 and 3. "
+        + EXAMPLE_LINE
+    ]
+
+
 def test_a_domain_in_both_the_variable_and_the_file_is_an_error(path: Path) -> None:
     problems = problems_of(
         path, f"shop.example.cn={ICP2}\nexample.cn=none\n", ICP_FOOTER_DOMAINS=f"example.cn={ICP}"

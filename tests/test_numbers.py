@@ -797,3 +797,18 @@ def test_folding_is_character_by_character(text: str, spaces: bool) -> None:
                 (start == 0 or origin[start - 1] != origin[start])
                 and (end == len(origin) or origin[end] != origin[end - 1])
             )
+
+
+@pytest.mark.parametrize(
+    ("text", "badge"),
+    [
+        ("萌ICP备20240001号", True),
+        ("Abc ICP备20240001号", True),  # an unknown prefix may be a badge too
+        ("京ICP备1234567号", False),
+        ("ICP备12345678号", False),
+    ],
+)
+def test_a_number_error_says_whether_the_text_is_a_fan_badge(text: str, badge: bool) -> None:
+    with pytest.raises(NumberError) as caught:
+        parse_icp(text)
+    assert caught.value.fan_badge is badge

@@ -15,11 +15,21 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["DOMAIN", "LOCALE_DIR", "N_", "_", "language", "set_language"]
+__all__ = [
+    "DOMAIN",
+    "LANGUAGES",
+    "LOCALE_DIR",
+    "N_",
+    "_",
+    "language",
+    "set_language",
+    "translation",
+]
 
 DOMAIN = "icp_footer"
 LOCALE_DIR = Path(__file__).with_name("locale")
 LANGUAGES = ("en", "zh")
+"""What ``set_language`` (and ``icp-footer --lang``) accepts."""
 
 _chosen: str | None = None  # set by set_language (the CLI's --lang)
 

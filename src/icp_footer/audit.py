@@ -41,13 +41,14 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NamedTuple, TypeVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from icp_footer import __version__
-from icp_footer.config import ICP_URL, PSB_URL
+from icp_footer._i18n import _
+from icp_footer.config import ICP_URL, PSB_URL, Settings, normalise_host
 from icp_footer.decoding import STEPS, Step, decode_page
 from icp_footer.numbers import (
     Recognised,
@@ -60,13 +61,18 @@ from icp_footer.numbers import (
 __all__ = [
     "MAX_BYTES",
     "USER_AGENT",
+    "Expectation",
     "Finding",
     "NumberReport",
     "PageReport",
+    "app_settings",
     "audit_html",
     "check_app",
     "check_urls",
+    "configured_expectation",
     "is_asgi",
+    "summary",
+    "summary_line",
 ]
 
 USER_AGENT = f"icp-footer-check/{__version__} (+https://github.com/icp-footer/icp-footer)"
@@ -178,11 +184,28 @@ class PageReport:
     encoding_step: str | None = None
     """Which step decided it: ``bom``, ``header``, ``meta``, ``late-meta``, ``utf-8``,
     ``detected`` or ``default`` (:data:`icp_footer.decoding.STEPS`)."""
+    expected: tuple[str, ...] = ()
+    """The numbers the page had to show."""
+    none: bool = False
+    """The page had to show no number and no banner (its host is ``DOMAIN=none``)."""
+    home: bool = True
+    """False: not a home page, so not fetched nor judged (:attr:`ok` stays true)."""
+    source: str | None = None
+    """Where :attr:`expected` (or :attr:`none`) came from, e.g. a domain entry."""
 
     @property
     def ok(self) -> bool:
         """True when the page was checked and has no error finding."""
         return self.error is None and not any(f.severity == "error" for f in self.findings)
+
+    @property
+    def verdict(self) -> Literal["compliant", "not compliant", "error", "not a home page"]:
+        """The page's line in a summary."""
+        if not self.home:
+            return "not a home page"
+        if self.error is not None:
+            return "error"
+        return "compliant" if self.ok else "not compliant"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the shape ``icp-footer check --json`` prints)."""
@@ -194,6 +217,11 @@ class PageReport:
             "error": self.error,
             "encoding": self.encoding,
             "encoding_step": self.encoding_step,
+            "verdict": self.verdict,
+            "home": self.home,
+            "expected": list(self.expected),
+            "expect_none": self.none,
+            "source": self.source,
             "icp": [n.to_dict() for n in self.icp],
             "psb": [n.to_dict() for n in self.psb],
             "findings": [
@@ -579,12 +607,16 @@ def _report(seen: _Seen) -> NumberReport:
     )
 
 
-def audit_html(html: str, url: str, expect: Sequence[str] = ()) -> PageReport:
+def audit_html(
+    html: str, url: str, expect: Sequence[str] = (), *, none: bool = False
+) -> PageReport:
     """Judge one home page's HTML (already decoded); pure, no I/O.
 
     ``url`` is the page's address, against which relative links are resolved. Each
     string in ``expect`` is a number (ICP or PSB) the page must show, compared after
-    :func:`~icp_footer.numbers.normalise`.
+    :func:`~icp_footer.numbers.normalise`. With ``none`` the page's host is configured
+    ``DOMAIN=none``: it passes when it shows no number and no banner; a number it shows
+    anyway is a warning (and is judged as any other), the banner an error.
     """
     parser = LexborHTMLParser(html, scripting=True)
     page = _read(parser)
@@ -638,7 +670,21 @@ def audit_html(html: str, url: str, expect: Sequence[str] = ()) -> PageReport:
             )
         )
 
-    if not icp_seen and not bad_icp:
+    if none:
+        findings += [
+            Finding(
+                "warning",
+                _(
+                    "{number} is shown, but this host is configured to show nothing (DOMAIN=none)"
+                ).format(number=seen.text),
+                _(
+                    "remove {number} from the page, or configure it for this host instead of none"
+                ).format(number=seen.text),
+                seen.text,
+            )
+            for seen in icp_seen + psb_seen
+        ]
+    elif not icp_seen and not bad_icp:
         elsewhere = [r.text for r in recognise_icp(html) if r.valid]
         where = (
             f"; {elsewhere[0]} appears only outside the visible text (a script, a comment, "
@@ -654,13 +700,14 @@ def audit_html(html: str, url: str, expect: Sequence[str] = ()) -> PageReport:
                 f"show the ICP number in the page footer, linked to {ICP_URL}",
             )
         )
-    if parser.css_first('[data-icp-footer="banner"]') is not None:
+    if parser.css_first('[data-icp-footer="banner"], .icp-footer-banner') is not None:
+        fix = (
+            _("the app does not see this host as DOMAIN=none: check its ICP_FOOTER_DOMAINS")
+            if none
+            else _("set ICP_FOOTER_NUMBER or an ICP_FOOTER_DOMAINS entry for this host")
+        )
         findings.append(
-            Finding(
-                "error",
-                "icp-footer shows its missing-number banner on this page",
-                "set ICP_FOOTER_NUMBER or an ICP_FOOTER_DOMAINS entry for this host",
-            )
+            Finding("error", _("icp-footer shows its missing-number banner on this page"), fix)
         )
 
     # Compared on the standard form: 滇ICP备09010050-5号 is 滇ICP备09010050号-5.
@@ -690,6 +737,84 @@ def audit_html(html: str, url: str, expect: Sequence[str] = ()) -> PageReport:
     )
 
 
+# -- what each page must show ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    """What one URL's page must show, and where that comes from."""
+
+    numbers: tuple[str, ...] = ()
+    """Numbers (ICP or PSB) the page must show."""
+    none: bool = False
+    """The host is ``DOMAIN=none``: no number and no banner."""
+    skip: str | None = None
+    """Why the URL is not checked at all (not a home page), with what to do instead."""
+    source: str | None = None
+    """Where this comes from, as a report shows it."""
+
+
+def configured_expectation(settings: Settings, url: str, where: str) -> Expectation:
+    """What ``url``'s page must show under ``settings``, as the middleware would serve it.
+
+    The URL's host picks the site (:meth:`~icp_footer.config.Settings.site_for`); a path
+    that is not a home page (:meth:`~icp_footer.config.Settings.is_home`) is skipped.
+    ``where`` names the configuration in the report ("the app's configuration").
+    """
+    parts = urlsplit(url)
+    path = unquote(parts.path) or "/"
+    if not settings.is_home(path):
+        homes = ", ".join(sorted(settings.paths or ()))
+        return Expectation(
+            skip=_(
+                "icp-footer adds the number to home pages only ({paths}): "
+                "check / instead, or add {path} to ICP_FOOTER_PATHS"
+            ).format(paths=homes, path=path),
+            source=where,
+        )
+    host = parts.netloc.rpartition("@")[2]
+    site = settings.site_for(host)
+    if site is None:
+        return Expectation(
+            source=_("no number for {host} in {where}").format(
+                host=normalise_host(host) or host, where=where
+            )
+        )
+    entry = site.domain or "ICP_FOOTER_NUMBER"
+    source = _("{entry} in {where}").format(entry=entry, where=where)
+    if site.silenced:
+        return Expectation(none=True, source=source)
+    numbers = tuple(n.text for n in (site.icp, site.psb) if n is not None)
+    return Expectation(numbers=numbers, source=source)
+
+
+def summary(reports: Sequence[PageReport]) -> dict[str, int]:
+    """How many pages were compliant, not compliant, errors and not home pages."""
+    verdicts = [r.verdict for r in reports]
+    return {
+        "pages": len(reports),
+        "compliant": verdicts.count("compliant"),
+        "not_compliant": verdicts.count("not compliant"),
+        "errors": verdicts.count("error"),
+        "not_home": verdicts.count("not a home page"),
+    }
+
+
+def summary_line(reports: Sequence[PageReport]) -> str:
+    """``25 pages: 23 compliant, 2 not compliant, 0 errors`` (and the pages skipped)."""
+    counts = summary(reports)
+    if counts["pages"] == 1:
+        line = _("1 page: {compliant} compliant, {not_compliant} not compliant, {errors} errors")
+    else:
+        line = _(
+            "{pages} pages: {compliant} compliant, {not_compliant} not compliant, {errors} errors"
+        )
+    line = line.format(**counts)
+    if counts["not_home"]:
+        line += _(", {not_home} not home pages (not checked)").format(**counts)
+    return line
+
+
 # -- fetching -----------------------------------------------------------------------------
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -701,7 +826,16 @@ _HEADERS = {
 }
 
 
-async def _check_one(client: httpx.AsyncClient, url: str, expect: Sequence[str]) -> PageReport:
+async def _check_one(client: httpx.AsyncClient, url: str, expect: Expectation) -> PageReport:
+    if expect.skip is not None:
+        return PageReport(
+            url, home=False, source=expect.source, findings=(Finding("info", expect.skip),)
+        )
+    report = await _fetch_and_judge(client, url, expect)
+    return replace(report, expected=expect.numbers, none=expect.none, source=expect.source)
+
+
+async def _fetch_and_judge(client: httpx.AsyncClient, url: str, expect: Expectation) -> PageReport:
     try:
         async with client.stream("GET", url, follow_redirects=True) as response:
             final = str(response.url)
@@ -725,7 +859,7 @@ async def _check_one(client: httpx.AsyncClient, url: str, expect: Sequence[str])
     ):
         return PageReport(url, final, status, f"not an HTML page ({media or 'no Content-Type'})")
     decoded = decode_page(bytes(body[:MAX_BYTES]), content_type)
-    report = audit_html(decoded.text, final, expect)
+    report = audit_html(decoded.text, final, expect.numbers, none=expect.none)
     findings = report.findings
     if decoded.misread_by_prescan:
         findings = (*findings, _encoding_finding(decoded.encoding, decoded.step))
@@ -756,34 +890,86 @@ def _encoding_finding(encoding: str, step: Step) -> Finding:
     )
 
 
+class _ServerTransport(httpx.AsyncBaseTransport):
+    """Send every request to one server, keeping the URL's host as the ``Host`` header."""
+
+    def __init__(self, server: str, inner: httpx.AsyncBaseTransport | None = None) -> None:
+        parts = httpx.URL(server)
+        if parts.scheme not in ("http", "https") or not parts.host:
+            raise ValueError(
+                _("{server!r} is not a server URL: write http://127.0.0.1:8000").format(
+                    server=server
+                )
+            )
+        self._server = parts
+        self._inner = inner or httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url.copy_with(
+            scheme=self._server.scheme, host=self._server.host, port=self._server.port
+        )
+        # The Host header was set from the original URL when the request was built.
+        routed = httpx.Request(
+            request.method,
+            url,
+            headers=request.headers,
+            stream=request.stream,
+            extensions=request.extensions,
+        )
+        return await self._inner.handle_async_request(routed)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _expectation(
+    expect: Sequence[str] | Callable[[str], Expectation],
+) -> Callable[[str], Expectation]:
+    if callable(expect):
+        return expect
+    fixed = Expectation(numbers=tuple(expect))
+    return lambda _url: fixed
+
+
 async def check_urls(
     urls: Sequence[str],
     *,
-    expect: Sequence[str] = (),
+    expect: Sequence[str] | Callable[[str], Expectation] = (),
     client: httpx.AsyncClient | None = None,
+    server: str | None = None,
     concurrency: int = 8,
     progress: Callable[[int, int, PageReport], None] | None = None,
 ) -> list[PageReport]:
     """Fetch and judge each URL's page; the reports come back in the order of ``urls``.
 
-    Redirects are followed. Unreachable pages, timeouts, non-2xx responses and non-HTML
-    responses give a report with :attr:`PageReport.error` set. With ``client`` (e.g. one
-    on an ``httpx.ASGITransport``) relative URLs resolve against its ``base_url``;
-    without, a client with a 5 s connect / 15 s read timeout is used. At most
-    ``concurrency`` pages are fetched at once; ``progress(done, total, report)`` is called
-    as each one finishes.
+    ``expect`` is the numbers every page must show, or a function giving each URL its
+    :class:`Expectation` (e.g. :func:`configured_expectation` for the configured numbers
+    of its host). Redirects are followed. Unreachable pages, timeouts, non-2xx responses
+    and non-HTML responses give a report with :attr:`PageReport.error` set. With
+    ``client`` (e.g. one on an ``httpx.ASGITransport``) relative URLs resolve against its
+    ``base_url``; without, a client with a 5 s connect / 15 s read timeout is used, which
+    with ``server`` (``http://127.0.0.1:8000``) sends every request there, the URL's host
+    as ``Host``: a server checked before DNS points to it. At most ``concurrency`` pages
+    are fetched at once; ``progress(done, total, report)`` is called as each one finishes.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
+    if client is not None and server is not None:
+        raise ValueError("give client or server, not both")
     own = client is None
-    active = httpx.AsyncClient(timeout=_TIMEOUT, headers=_HEADERS) if client is None else client
+    if client is None:
+        transport = None if server is None else _ServerTransport(server)
+        active = httpx.AsyncClient(timeout=_TIMEOUT, headers=_HEADERS, transport=transport)
+    else:
+        active = client
+    expectation = _expectation(expect)
     limit = asyncio.Semaphore(concurrency)
     done = 0
 
     async def one(url: str) -> PageReport:
         nonlocal done
         async with limit:
-            report = await _check_one(active, url, expect)
+            report = await _check_one(active, url, expectation(url))
         done += 1
         if progress is not None:
             progress(done, len(urls), report)
@@ -844,7 +1030,7 @@ def check_app(
     app: Any,
     urls: Sequence[str] = ("/",),
     host: str = "localhost",
-    expect: Sequence[str] = (),
+    expect: Sequence[str] | Callable[[str], Expectation] = (),
     *,
     concurrency: int = 8,
     progress: Callable[[int, int, PageReport], None] | None = None,
@@ -854,8 +1040,9 @@ def check_app(
     ``urls`` are paths (sent to ``host``) or full URLs, whose host is sent as ``Host``:
     ``check_app(app, ["http://example.cn/"])`` checks what example.cn's visitors get.
     ASGI apps are detected by their async ``__call__``; lifespan events are not sent.
-    An exception in the app gives a 500, which is reported as an error. ``concurrency``
-    and ``progress`` are as for :func:`check_urls`.
+    An exception in the app gives a 500, which is reported as an error. ``expect``,
+    ``concurrency`` and ``progress`` are as for :func:`check_urls`; :func:`app_settings`
+    finds the settings the app's middleware uses, for :func:`configured_expectation`.
     """
     transport: httpx.AsyncBaseTransport = (
         httpx.ASGITransport(app=app, raise_app_exceptions=False)
@@ -872,3 +1059,48 @@ def check_app(
             )
 
     return _run(go)
+
+
+# Attributes under which a wrapper keeps the app it wraps: WSGI and ASGI middleware (``app``),
+# Flask (``wsgi_app``), Starlette (``middleware_stack``), Django's handler (its middleware
+# chain, each link ``functools.wraps`` a middleware whose ``get_response`` is the next one).
+_WRAPPED: tuple[str, ...] = ("app", "wsgi_app", "middleware_stack", "_middleware_chain")
+_WRAPPED += ("__wrapped__", "get_response")
+_MAX_LAYERS = 64
+
+
+def _settings_of(layer: object) -> Settings | None:
+    settings = getattr(getattr(layer, "policy", None), "settings", None)
+    if isinstance(settings, Settings):
+        return settings
+    settings = getattr(layer, "settings", None)
+    return settings if isinstance(settings, Settings) else None
+
+
+def app_settings(app: object) -> tuple[Settings, str] | None:
+    """The settings of the outermost icp-footer middleware in ``app``, and its class name.
+
+    The app is walked through the layers that wrap it (see ``_WRAPPED``); a Starlette or
+    FastAPI app whose middleware stack is not built yet (it is built on the first request)
+    gets it built here, as its first request would. ``None`` when no layer holds icp-footer
+    settings. A configuration error in a middleware built here is raised.
+    """
+    seen: set[int] = set()
+    layers: list[object] = [app]
+    while layers and len(seen) < _MAX_LAYERS:
+        layer = layers.pop(0)
+        if layer is None or id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        settings = _settings_of(layer)
+        if settings is not None:
+            kind = type(layer)
+            return settings, f"{kind.__module__}.{kind.__qualname__}"
+        for name in _WRAPPED:
+            inner = getattr(layer, name, None)
+            if inner is None and name == "middleware_stack":
+                build = getattr(layer, "build_middleware_stack", None)
+                inner = build() if callable(build) else None
+            if inner is not None:
+                layers.append(inner)
+    return None

@@ -8,6 +8,7 @@ package reads the environment.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import ipaddress
 import logging
 import os
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal
 
+from icp_footer._i18n import N_, _
 from icp_footer.domains import (
     DEFAULT_RELOAD_INTERVAL,
     DomainTable,
@@ -41,15 +43,18 @@ from icp_footer.numbers import (
 __all__ = [
     "DEFAULT_PATHS",
     "ICP_URL",
+    "OTHER_VARIABLES",
     "PSB_URL",
     "VARIABLES",
     "ConfigError",
+    "Problem",
     "Settings",
     "Site",
     "display_host",
     "display_name",
     "load",
     "normalise_host",
+    "unknown_variables",
 ]
 
 log = logging.getLogger("icp_footer")
@@ -59,19 +64,26 @@ PSB_URL = "https://beian.mps.gov.cn/#/query/webSearch?code={code}"
 DEFAULT_PATHS = ("/", "/index.html", "/index.htm")
 
 VARIABLES: dict[str, str] = {
-    "ICP_FOOTER_NUMBER": "the ICP number shown for any host no domain entry covers",
-    "ICP_FOOTER_PSB": "the Public Security (公安) number shown with it",
-    "ICP_FOOTER_DOMAINS": "per-domain entries: DOMAIN=ICP[|PSB] or DOMAIN=none, by ; or newline",
-    "ICP_FOOTER_DOMAINS_FILE": "a UTF-8 file of such entries, one a line; re-read when it changes",
-    "ICP_FOOTER_PATHS": "home-page paths, comma-separated; * means every page",
-    "ICP_FOOTER_MISSING": "banner or off: what a home page gets when its host has no number",
-    "ICP_FOOTER_STRICT": "1 (default): a malformed number stops startup; 0: it is logged",
-    "ICP_FOOTER_OWNER": "an owner or copyright line shown before the numbers",
-    "ICP_FOOTER_ICP_URL": "where the ICP number links",
-    "ICP_FOOTER_PSB_URL": "where the PSB number links; {code} is its 14 digits",
-    "ICP_FOOTER_LOOKBEHIND": "bytes held after the site footer while waiting for </body>",
-    "ICP_FOOTER_TRUST_FORWARDED_HOST": "1: take the host from X-Forwarded-Host (behind a proxy)",
+    "ICP_FOOTER_NUMBER": N_("the ICP number shown for any host no domain entry covers"),
+    "ICP_FOOTER_PSB": N_("the Public Security (公安) number shown with it"),
+    "ICP_FOOTER_DOMAINS": N_(
+        "per-domain entries: DOMAIN=ICP[|PSB] or DOMAIN=none, by ; or newline"
+    ),
+    "ICP_FOOTER_DOMAINS_FILE": N_(
+        "a UTF-8 file of such entries, one a line; re-read when it changes"
+    ),
+    "ICP_FOOTER_PATHS": N_("home-page paths, comma-separated; * means every page"),
+    "ICP_FOOTER_MISSING": N_("banner or off: what a home page gets when its host has no number"),
+    "ICP_FOOTER_STRICT": N_("1 (default): a malformed number stops startup; 0: it is logged"),
+    "ICP_FOOTER_OWNER": N_("an owner or copyright line shown before the numbers"),
+    "ICP_FOOTER_ICP_URL": N_("where the ICP number links"),
+    "ICP_FOOTER_PSB_URL": N_("where the PSB number links; {code} is its 14 digits"),
+    "ICP_FOOTER_LOOKBEHIND": N_("bytes held after the site footer while waiting for </body>"),
+    "ICP_FOOTER_TRUST_FORWARDED_HOST": N_(
+        "1: take the host from X-Forwarded-Host (behind a proxy)"
+    ),
 }
+"""Each variable and what it does, in English: show ``_(VARIABLES[name])``."""
 
 _EXAMPLES = {
     "ICP_FOOTER_NUMBER": f'ICP_FOOTER_NUMBER="{ICP_EXAMPLE}"',
@@ -90,6 +102,18 @@ _EXAMPLES = {
     "ICP_FOOTER_TRUST_FORWARDED_HOST": "ICP_FOOTER_TRUST_FORWARDED_HOST=1",
 }
 
+OTHER_VARIABLES = frozenset(
+    {
+        "ICP_FOOTER_PURE_PYTHON",  # switches the compiled scanner off
+        "ICP_FOOTER_CHROMIUM",  # the browser "check --render" drives
+        "ICP_FOOTER_SANITIZE",  # the development tools' own
+        "ICP_FOOTER_SCREENSHOTS",
+        "ICP_FOOTER_EXAMPLE_BARE",
+    }
+)
+"""``ICP_FOOTER_*`` variables that are not settings but are not mistakes either."""
+
+_PREFIX = "ICP_FOOTER_"
 _FILE = "ICP_FOOTER_DOMAINS_FILE"
 _LINE_EXAMPLE = f"example.cn={ICP_EXAMPLE}|{PSB_EXAMPLE}"
 """The example a problem on one line of the domains file shows."""
@@ -102,8 +126,37 @@ _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
 _NORMAL_NAME = re.compile(r"(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)*(?!-)[a-z0-9-]{1,63}(?<!-)")
 
 
+class Problem(str):
+    """One configuration problem, worded in the reader's language.
+
+    The string is ``"<statement>. Example: <example>"`` (``"<statement>."`` without an
+    example); the parts stay apart for whoever shows them otherwise (``manage.py check``
+    shows the example as the hint). ``statement`` names the variable, entry or line.
+    """
+
+    statement: str
+    example: str | None
+
+    def __new__(cls, statement: str, example: str | None = None) -> Problem:
+        """The problem ``statement`` (no final period), and a correct ``example``."""
+        if example is None:
+            text = _("{statement}.").format(statement=statement)
+        else:
+            text = _("{statement}. Example: {example}").format(statement=statement, example=example)
+        problem = super().__new__(cls, text)
+        problem.statement = statement
+        problem.example = example
+        return problem
+
+    def __getnewargs__(self) -> tuple[str, str | None]:  # type: ignore[override]
+        return (self.statement, self.example)
+
+
 class ConfigError(ValueError):
-    """The configuration cannot be used; the message lists every problem with an example."""
+    """The configuration cannot be used; the message lists every problem with an example.
+
+    ``problems`` are strings, one a problem; those :func:`load` finds are :class:`Problem`.
+    """
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
@@ -203,7 +256,7 @@ def _normalise_host(host: str) -> str | None:
         except ValueError:
             return None
     if host.count(":") == 1:
-        host, _, port = host.partition(":")
+        host, _colon, port = host.partition(":")
         if not _is_port(":" + port):
             return None
     elif ":" in host:
@@ -293,16 +346,39 @@ class _Problems:
     ) -> None:
         """Record a problem; ``where`` replaces the default ``VARIABLE entry "ENTRY"``.
 
-        A problem on a line of the domains file shows an example line, not the variable.
+        A problem on a line of the domains file (a ``where`` from :func:`_file_line`) shows
+        an example line, not the variable.
         """
-        if where is None:
-            where = f'{variable} entry "{entry}"' if entry is not None else variable
-        example = _LINE_EXAMPLE if where.startswith(f"{_FILE} ") else _EXAMPLES[variable]
-        message = f"{where}: {what}. Example: {example}"
+        example = _EXAMPLES[variable]
+        if isinstance(where, _FileLine):
+            example = _LINE_EXAMPLE
+        elif where is None and entry is not None:
+            where = _('{variable} entry "{entry}"').format(variable=variable, entry=entry)
+        elif where is None:
+            where = variable
+        problem = Problem(_("{where}: {what}").format(where=where, what=what), example)
         if self.strict or always:
-            self.errors.append(message)
+            self.errors.append(problem)
         else:
-            log.warning("icp-footer: %s (ICP_FOOTER_STRICT=0: used as given)", message)
+            log.warning(
+                _("icp-footer: {problem} (ICP_FOOTER_STRICT=0: used as given)").format(
+                    problem=problem
+                )
+            )
+
+
+class _FileLine(str):
+    """Where in the domains file a problem is: ``ICP_FOOTER_DOMAINS_FILE PATH line N``."""
+
+    line: int
+
+
+def _file_line(path: str, line: int) -> _FileLine:
+    where = _FileLine(
+        _("{variable} {path} line {line}").format(variable=_FILE, path=path, line=line)
+    )
+    where.line = line
+    return where
 
 
 def _icp(
@@ -338,10 +414,10 @@ def _domains(value: str, problems: _Problems) -> dict[str, Site]:
 
 
 def _entries(
-    entries: Iterable[tuple[str | None, str]],
+    entries: Iterable[tuple[_FileLine | None, str]],
     variable: str,
     problems: _Problems,
-    seen: dict[str, str | None],
+    seen: dict[str, _FileLine | None],
     previous: Mapping[str, Site] | None = None,
 ) -> dict[str, Site]:
     """Validate ``(where, entry)`` pairs into a table.
@@ -360,28 +436,35 @@ def _entries(
         domain_text = domain_text.strip()
         domain = normalise_host(domain_text) or ""
         if where is not None and ";" in entry:
-            problem = f'"{_clip(entry)}": one entry a line, without ";"'
+            problem = _('"{entry}": one entry a line, without ";"').format(entry=_clip(entry))
         elif not sep or not numbers.strip():
-            quoted = f'"{_clip(entry)}": ' if where is not None else ""
-            problem = f"{quoted}write DOMAIN=NUMBER, DOMAIN=NUMBER|PSB or DOMAIN=none"
+            problem = _("write DOMAIN=NUMBER, DOMAIN=NUMBER|PSB or DOMAIN=none")
+            if where is not None:
+                problem = _('"{entry}": {problem}').format(entry=_clip(entry), problem=problem)
         elif domain_text.startswith(("*.", ".")):
             bare = domain_text.lstrip("*.")
-            problem = f'an entry already covers its subdomains: write "{bare}"'
+            problem = _('an entry already covers its subdomains: write "{domain}"').format(
+                domain=bare
+            )
         elif not domain or domain_text.rstrip(".").count(":") == 1:
-            problem = f'"{_clip(domain_text)}" is not a domain name'
+            problem = _('"{text}" is not a domain name').format(text=_clip(domain_text))
         elif domain in seen:
             before = seen[domain]
             if where is None:
-                problem = f"{domain} has two entries"
+                problem = _("{domain} has two entries").format(domain=domain)
             elif before is None:
-                problem = f"{domain} also has an entry in ICP_FOOTER_DOMAINS: keep one of the two"
+                problem = _(
+                    "{domain} also has an entry in ICP_FOOTER_DOMAINS: keep one of the two"
+                ).format(domain=domain)
             else:
-                problem = f"{domain} has two entries: lines {_line(before)} and {_line(where)}"
+                problem = _("{domain} has two entries: lines {first} and {second}").format(
+                    domain=domain, first=before.line, second=where.line
+                )
         if problem is not None:
             problems.add(variable, entry, problem, always=True, where=where)
             continue
         seen[domain] = where
-        icp_text, _, psb_text = numbers.partition("|")
+        icp_text, _bar, psb_text = numbers.partition("|")
         old = previous.get(domain) if previous else None
         if old is not None and _unchanged(old, icp_text.strip(), psb_text.strip()):
             table[domain] = old
@@ -407,11 +490,6 @@ def _clip(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _line(where: str) -> str:
-    """The line number at the end of a ``where`` of the domains file."""
-    return where[where.rindex(" ") + 1 :]
-
-
 def _file_table(
     path: str, previous: Mapping[str, Site], *, fixed: Mapping[str, Site], strict: bool
 ) -> tuple[Signature, dict[str, Site]]:
@@ -424,15 +502,13 @@ def _file_table(
     try:
         found, lines = read_entries(path)
     except NotUtf8Error as error:
-        problems.add(
-            _FILE, None, str(error), always=True, where=f"{_FILE} {path} line {error.line}"
-        )
+        problems.add(_FILE, None, str(error), always=True, where=_file_line(path, error.line))
     except OSError as error:
-        what = f"cannot read {path} ({error.strerror or error})"
+        what = _("cannot read {path} ({reason})").format(path=path, reason=error.strerror or error)
         problems.add(_FILE, None, what, always=True)
     else:
-        seen: dict[str, str | None] = dict.fromkeys(fixed)
-        entries = ((f"{_FILE} {path} line {number}", entry) for number, entry in lines)
+        seen: dict[str, _FileLine | None] = dict.fromkeys(fixed)
+        entries = ((_file_line(path, number), entry) for number, entry in lines)
         table = _entries(entries, _FILE, problems, seen, previous)
     if problems.errors:
         raise ConfigError(problems.errors)
@@ -445,7 +521,7 @@ def _flag(value: str, variable: str, problems: _Problems) -> bool | None:
         return True
     if word in _FALSE:
         return False
-    problems.add(variable, None, f'"{value}" is not 1 or 0', always=True)
+    problems.add(variable, None, _('"{value}" is not 1 or 0').format(value=value), always=True)
     return None
 
 
@@ -456,7 +532,9 @@ def _paths(value: str | Iterable[str], problems: _Problems) -> frozenset[str] | 
         return None
     bad = sorted(p for p in paths if not p.startswith("/"))
     if bad or not paths:
-        what = f'"{bad[0]}" does not start with /' if bad else "no path given"
+        what = (
+            _('"{path}" does not start with /').format(path=bad[0]) if bad else _("no path given")
+        )
         problems.add("ICP_FOOTER_PATHS", None, what, always=True)
     return frozenset(paths) if paths else frozenset(DEFAULT_PATHS)
 
@@ -464,9 +542,15 @@ def _paths(value: str | Iterable[str], problems: _Problems) -> frozenset[str] | 
 def _url(value: str, variable: str, problems: _Problems) -> str:
     url = value.strip()
     if not re.match(r"https?://[^\s/]+", url):
-        problems.add(variable, None, f'"{value}" is not an http(s) URL', always=True)
+        problems.add(
+            variable, None, _('"{value}" is not an http(s) URL').format(value=value), always=True
+        )
     elif variable == "ICP_FOOTER_PSB_URL" and "{code}" not in url:
-        log.warning("icp-footer: ICP_FOOTER_PSB_URL has no {code}: every PSB links to one page")
+        log.warning(
+            _("icp-footer: {variable} has no {code}: every PSB number links to one page").format(
+                variable=variable, code="{code}"
+            )
+        )
     return url
 
 
@@ -484,6 +568,28 @@ _OVERRIDES = {
     "lookbehind_limit": "ICP_FOOTER_LOOKBEHIND",
     "trust_forwarded_host": "ICP_FOOTER_TRUST_FORWARDED_HOST",
 }
+
+
+def unknown_variables(environ: Mapping[str, str] | None = None) -> list[tuple[str, str | None]]:
+    """The ``ICP_FOOTER_*`` variables of ``environ`` (default ``os.environ``) that are not known.
+
+    Each comes with the closest known name, or ``None`` when none is close:
+    ``ICP_FOOTER_NUMBR`` gives ``("ICP_FOOTER_NUMBR", "ICP_FOOTER_NUMBER")``. The prefix is
+    matched in any case (``icp_footer_number`` is a mistake too); the names are sorted.
+    Known are :data:`VARIABLES` and :data:`OTHER_VARIABLES`.
+    """
+    env = os.environ if environ is None else environ
+    known = [*VARIABLES, *sorted(OTHER_VARIABLES)]
+    # Every name shares the prefix: compare what follows it, or every name looks close.
+    stems = [name.removeprefix(_PREFIX) for name in known]
+    found: list[tuple[str, str | None]] = []
+    for name in sorted(env):
+        upper = name.upper()
+        if not upper.startswith(_PREFIX) or name in VARIABLES or name in OTHER_VARIABLES:
+            continue
+        close = difflib.get_close_matches(upper.removeprefix(_PREFIX), stems, n=1)
+        found.append((name, _PREFIX + close[0] if close else None))
+    return found
 
 
 def load(
@@ -504,12 +610,29 @@ def load(
     With a domains file, ``reload_interval`` (seconds, default 5; ``math.inf`` never looks
     again) is how often its stat is checked, timed by ``clock`` (seconds, monotonic).
 
-    Raises :class:`ConfigError` listing every problem found.
+    Raises :class:`ConfigError` listing every problem found. Logs a warning for each
+    ``ICP_FOOTER_*`` variable that is not one (:func:`unknown_variables`).
     """
     unknown = sorted(set(overrides) - set(_OVERRIDES))
     if unknown:
-        raise TypeError(f"unknown icp-footer setting(s): {', '.join(unknown)}")
+        raise TypeError(
+            _("unknown icp-footer setting(s): {names}").format(names=", ".join(unknown))
+        )
     env = os.environ if environ is None else environ
+    for name, close in unknown_variables(env):
+        if close is None:
+            log.warning(
+                _("icp-footer: {name} is not an icp-footer variable; it is ignored").format(
+                    name=name
+                )
+            )
+        else:
+            log.warning(
+                _(
+                    "icp-footer: {name} is not an icp-footer variable; it is ignored. "
+                    "Did you mean {close}?"
+                ).format(name=name, close=close)
+            )
     values: dict[str, Any] = {var: env[var] for var in VARIABLES if var in env}
     for key, value in overrides.items():
         if value is not None:
@@ -534,7 +657,7 @@ def load(
         if icp is not None:
             default = Site(None, icp, psb)
     elif psb_text:
-        problems.add("ICP_FOOTER_PSB", None, "it needs ICP_FOOTER_NUMBER beside it", always=True)
+        problems.add("ICP_FOOTER_PSB", None, _("it needs ICP_FOOTER_NUMBER beside it"), always=True)
 
     raw_domains = values.get("ICP_FOOTER_DOMAINS", "")
     if isinstance(raw_domains, Mapping):
@@ -546,8 +669,12 @@ def load(
     interval = DEFAULT_RELOAD_INTERVAL if reload_interval is None else reload_interval
     if isinstance(interval, bool) or not isinstance(interval, int | float) or not interval > 0:
         problems.errors.append(
-            f"reload_interval: {interval!r} is not a number of seconds > 0. "
-            "Example: reload_interval=5"
+            Problem(
+                _("reload_interval: {value} is not a number of seconds > 0").format(
+                    value=repr(interval)
+                ),
+                "reload_interval=5",
+            )
         )
         interval = DEFAULT_RELOAD_INTERVAL
     if domains_file.strip():
@@ -571,7 +698,10 @@ def load(
     missing = str(values.get("ICP_FOOTER_MISSING", "banner")).strip().lower()
     if missing not in ("banner", "off"):
         problems.add(
-            "ICP_FOOTER_MISSING", None, f'"{missing}" is neither banner nor off', always=True
+            "ICP_FOOTER_MISSING",
+            None,
+            _('"{value}" is neither banner nor off').format(value=missing),
+            always=True,
         )
         missing = "banner"
     owner = str(values["ICP_FOOTER_OWNER"]).strip() if "ICP_FOOTER_OWNER" in values else None
@@ -587,7 +717,7 @@ def load(
         problems.add(
             "ICP_FOOTER_LOOKBEHIND",
             None,
-            f'"{limit_value}" is not a byte count >= 1024',
+            _('"{value}" is not a byte count >= 1024').format(value=limit_value),
             always=True,
         )
         limit = DEFAULT_LOOKBEHIND_LIMIT

@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, ValuesView
 from typing import TYPE_CHECKING
 
+from icp_footer._i18n import _
+
 if TYPE_CHECKING:
     from icp_footer.config import Site
 
@@ -60,7 +62,9 @@ class NotUtf8Error(ValueError):
 
     def __init__(self, line: int, byte: int) -> None:
         self.line = line
-        super().__init__(f"byte 0x{byte:02x} is not UTF-8: save the file as UTF-8")
+        super().__init__(
+            _("byte {byte} is not UTF-8: save the file as UTF-8").format(byte=f"0x{byte:02x}")
+        )
 
 
 def signature(st: os.stat_result) -> Signature:
@@ -74,7 +78,7 @@ def read_entries(path: str) -> tuple[Signature, list[tuple[int, str]]]:
     Raises :class:`OSError` when the file cannot be read (or keeps changing while it is
     read), :class:`NotUtf8Error` when it is not UTF-8.
     """
-    for _ in range(_ATTEMPTS):
+    for _attempt in range(_ATTEMPTS):
         with open(path, "rb") as file:
             before = signature(os.fstat(file.fileno()))
             data = file.read()
@@ -82,7 +86,7 @@ def read_entries(path: str) -> tuple[Signature, list[tuple[int, str]]]:
         if before == after:
             break
     else:
-        raise OSError(f"{path} kept changing while it was read")
+        raise OSError(_("{path} kept changing while it was read").format(path=path))
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     try:
@@ -159,7 +163,10 @@ class DomainTable(Mapping[str, "Site"]):
         try:
             seen = signature(os.stat(self.path))
         except OSError as error:
-            self._report(("gone", error.errno), [f"cannot read it ({error.strerror or error})"])
+            reason = error.strerror or error
+            self._report(
+                ("gone", error.errno), [_("cannot read it ({reason})").format(reason=reason)]
+            )
             return
         if seen == self._signature:
             self._reported = None
@@ -169,7 +176,7 @@ class DomainTable(Mapping[str, "Site"]):
         if seen[2] == 0:
             # Most writers truncate before they write: an empty file is a file being written.
             # To remove every entry, leave a comment in it.
-            self._report(seen, ["it is empty; taken as being rewritten"])
+            self._report(seen, [_("it is empty; taken as being rewritten")])
             return
         try:
             fresh, table = self._build(self.path, self._table)
@@ -183,7 +190,9 @@ class DomainTable(Mapping[str, "Site"]):
         self._signature = fresh
         self._reported = None
         log.info(
-            "icp-footer: ICP_FOOTER_DOMAINS_FILE %s reloaded: %d entries", self.path, len(table)
+            _("icp-footer: ICP_FOOTER_DOMAINS_FILE {path} reloaded: {count} entries").format(
+                path=self.path, count=len(table)
+            )
         )
 
     def _report(self, failure: object, problems: list[str], *, exc_info: bool = False) -> None:
@@ -191,16 +200,17 @@ class DomainTable(Mapping[str, "Site"]):
             return
         self._reported = failure
         log.warning(
-            "icp-footer: ICP_FOOTER_DOMAINS_FILE %s changed and cannot be used; the %d entries "
-            "loaded before stay in use until it is fixed:",
-            self.path,
-            len(self._table),
+            _(
+                "icp-footer: ICP_FOOTER_DOMAINS_FILE {path} changed and cannot be used; the "
+                "{count} entries loaded before stay in use until it is fixed:"
+            ).format(path=self.path, count=len(self._table)),
             exc_info=exc_info,
         )
         for problem in problems[:_LOGGED_PROBLEMS]:
             log.warning("icp-footer:   %s", problem)
         if len(problems) > _LOGGED_PROBLEMS:
-            log.warning("icp-footer:   ... and %d more", len(problems) - _LOGGED_PROBLEMS)
+            more = len(problems) - _LOGGED_PROBLEMS
+            log.warning(_("icp-footer:   ... and {count} more").format(count=more))
 
     # -- the mapping, answered from one table ---------------------------------------------------
 

@@ -37,6 +37,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal, NoReturn, cast
 
+from icp_footer._i18n import N_, _
+
 __all__ = [
     "ICP_EXAMPLE",
     "PSB_EXAMPLE",
@@ -60,7 +62,12 @@ PSB_EXAMPLE = "京公网安备 11010502030143号"
 
 
 class NumberError(ValueError):
-    """A number that is not in any known format; the message says what is wrong."""
+    """A number that is not in any known format; the message says what is wrong.
+
+    ``fan_badge`` is true when the text is (or may be) a fan badge such as ``萌ICP备...``.
+    """
+
+    fan_badge: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,7 +394,8 @@ def _read(m: re.Match[str], folded: _Folded) -> _Reading | None:
         value = g(group) or ""
         mark = value.strip()
         if mark:
-            out.append((what, f"'{folded.verbatim(*m.span(group)).strip()}' {_WHERE[group]}"))
+            mark = folded.verbatim(*m.span(group)).strip()
+            out.append((what, _(_WHERE[group]).format(mark=mark)))
             own.append(m.span(group))
         elif value and not (group == "p_c" and len(value) == 1):
             spaces = True  # "京公网安备 1101..." has one space in its standard form
@@ -399,14 +407,21 @@ def _read(m: re.Match[str], folded: _Folded) -> _Reading | None:
         standard = f"{province}公网安备 {number}号"
         separator("p_c", "colon")
         if g("p_h") is None:
-            out.append(("no-hao", "no '号' after the record code"))
+            out.append(("no-hao", _("no '号' after the record code")))
         spaces = spaces or (g("p_h") or "号") != "号"
     elif k == "t":
         kind = "telecom"
         standard = f"{province}B2-{number}" + (f"-{g('t_n')}" if g("t_n") else "")
         if g("t_label"):
             label = folded.verbatim(*m.span("t_label")).strip()
-            out.append(("label", f"the label '{label}' before a telecom licence (B2) number"))
+            out.append(
+                (
+                    "label",
+                    _("the label '{label}' before a telecom licence (B2) number").format(
+                        label=label
+                    ),
+                )
+            )
             own.append(m.span("t_label"))
     else:
         separator(f"{k}_gap", "bar")
@@ -420,8 +435,10 @@ def _read(m: re.Match[str], folded: _Folded) -> _Reading | None:
                 out.append(
                     (
                         "licence-site",
-                        "an ICP licence (ICP证) number has no '-<N>' website number "
-                        f"(here '-{g('l_n')}')",
+                        _(
+                            "an ICP licence (ICP证) number has no '-<N>' website number "
+                            "(here '-{site}')"
+                        ).format(site=g("l_n")),
                     )
                 )
         else:
@@ -430,9 +447,9 @@ def _read(m: re.Match[str], folded: _Folded) -> _Reading | None:
             standard = f"{province}ICP备{number}号" + (f"-{site}{suffix}" if site else "")
             hao = g("f_h1") or g("f_h2")
             if g("f_h2"):
-                out.append(("hao-after-site", "'号' after the website number, not before '-'"))
+                out.append(("hao-after-site", _("'号' after the website number, not before '-'")))
         if hao is None:
-            out.append(("no-hao", f"no '号' after the {_NUMBER_NAME[kind]}"))
+            out.append(("no-hao", _(_NO_HAO[kind])))
         spaces = spaces or (hao or "").startswith(" ")
     # Character by character, outside the spans that have a departure of their own.
     chars = [
@@ -446,23 +463,38 @@ def _read(m: re.Match[str], folded: _Folded) -> _Reading | None:
     compatible = [unicodedata.normalize("NFKC", c) for c in chars]
     variants = [c for c, n in zip(chars, compatible, strict=True) if n.translate(_VARIANTS) != n]
     if variants:
-        out.append(("variant", f"traditional or Japanese character forms ({''.join(variants)})"))
+        out.append(
+            (
+                "variant",
+                _("traditional or Japanese character forms ({characters})").format(
+                    characters="".join(variants)
+                ),
+            )
+        )
     wide = [c for c, n in zip(chars, compatible, strict=True) if n != c and not c.isspace()]
     if wide:
-        out.append(("full-width", f"full-width characters ({''.join(wide)})"))
+        out.append(
+            (
+                "full-width",
+                _("full-width characters ({characters})").format(characters="".join(wide)),
+            )
+        )
     if spaces:
-        out.append(("spaces", "spaces inside the number"))
+        out.append(("spaces", _("spaces inside the number")))
     return _Reading(kind, standard, number, tuple(out))
 
 
 _WHERE = {
-    "f_gap": "between the province and ICP",
-    "l_gap": "between the province and ICP",
-    "f_c": "after ICP备",
-    "l_c": "after ICP证",
-    "p_c": "after 公网安备",
+    "f_gap": N_("'{mark}' between the province and ICP"),
+    "l_gap": N_("'{mark}' between the province and ICP"),
+    "f_c": N_("'{mark}' after ICP备"),
+    "l_c": N_("'{mark}' after ICP证"),
+    "p_c": N_("'{mark}' after 公网安备"),
 }
-_NUMBER_NAME = {"filing": "record number", "licence": "licence number"}
+_NO_HAO = {
+    "filing": N_("no '号' after the record number"),
+    "licence": N_("no '号' after the licence number"),
+}
 
 
 def _fold(text: str) -> str:
@@ -488,7 +520,9 @@ def _strict(text: str, reading: _Reading) -> None:
     if shown:
         _fail(
             text,
-            f"{'; '.join(shown)}: write the number as on the filing record",
+            _("{departures}: write the number as on the filing record").format(
+                departures=_("; ").join(shown)
+            ),
             reading.standard,
         )
 
@@ -587,10 +621,10 @@ def _recognise(
         reading = _read(m, folded)
         if reading is None:
             continue
-        if configurable and any(tag not in _TOLERATED for tag, _ in reading.departures):
+        if configurable and any(tag not in _TOLERATED for tag, _what in reading.departures):
             continue
         start, end = folded.span(*m.span())
-        departures = tuple(what for _, what in reading.departures)
+        departures = tuple(what for _tag, what in reading.departures)
         found.append(
             Recognised(text[start:end], start, end, reading.kind, reading.standard, departures)
         )
@@ -607,7 +641,7 @@ def _recognise(
         try:
             diagnose(candidate, _clean(_fold(candidate)))
         except NumberError as error:
-            message = str(error)
+            message, badge = str(error), error.fan_badge
         found.append(
             Recognised(
                 candidate,
@@ -616,7 +650,7 @@ def _recognise(
                 None,
                 None,
                 error=message,
-                fan_badge="fan badge" in message,
+                fan_badge=badge,
             )
         )
     return sorted(found, key=lambda r: r.start)
@@ -671,8 +705,14 @@ def _visible(s: str, limit: int) -> str:
     return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in s)
 
 
-def _fail(text: str, problem: str, example: str) -> NoReturn:
-    raise NumberError(f'"{_visible(text.strip(), 60)}": {problem} (e.g. {example})')
+def _fail(text: str, problem: str, example: str, *, fan_badge: bool = False) -> NoReturn:
+    error = NumberError(
+        _('"{text}": {problem} (e.g. {example})').format(
+            text=_visible(text.strip(), 60), problem=problem, example=example
+        )
+    )
+    error.fan_badge = fan_badge
+    raise error
 
 
 def _clip(rest: str) -> str:
@@ -700,75 +740,95 @@ def _check_prefix(text: str, prefix: str, marker: str, example: str) -> str:
     if not prefix:
         _fail(
             text,
-            f"the province character is missing before '{marker}'; "
-            "it starts with a one-character province abbreviation such as 京 or 粤",
+            _(
+                "the province character is missing before '{marker}'; "
+                "it starts with a one-character province abbreviation such as 京 or 粤"
+            ).format(marker=marker),
             example,
         )
     if prefix[-1] in _NOT_MAINLAND:
         _fail(
             text,
-            f"'{prefix}' is not a mainland province: Hong Kong, Macau and Taiwan have no "
-            "ICP or Public Security filing; the number starts with a mainland province "
-            "abbreviation such as 京 or 粤",
+            _(
+                "'{prefix}' is not a mainland province: Hong Kong, Macau and Taiwan have no "
+                "ICP or Public Security filing; the number starts with a mainland province "
+                "abbreviation such as 京 or 粤"
+            ).format(prefix=prefix),
             example,
         )
     for name, short in _FULL_NAMES.items():
         if prefix.endswith(name):
             _fail(
                 text,
-                f"use the one-character province abbreviation {short}, not '{name}'",
+                _("use the one-character province abbreviation {short}, not '{name}'").format(
+                    short=short.replace(" or ", _(" or ")), name=name
+                ),
                 _example(example, short[0]),
             )
     if prefix[-1] in _PROVINCES:
         _fail(
             text,
-            f"remove '{_clip(prefix[:-1])}' before the number: give only the number itself",
+            _("remove '{text}' before the number: give only the number itself").format(
+                text=_clip(prefix[:-1])
+            ),
             _example(example, prefix[-1]),
         )
     if len(prefix) == 1 and _is_ideograph(prefix):
         _fail(
             text,
-            f"'{prefix}{marker}' is a fan badge, and fan badges are not filing numbers; "
-            "a real number starts with a mainland province abbreviation such as 京 or 粤",
+            _(
+                "'{badge}' is a fan badge, and fan badges are not filing numbers; "
+                "a real number starts with a mainland province abbreviation such as 京 or 粤"
+            ).format(badge=prefix + marker),
             example,
+            fan_badge=True,
         )
     _fail(
         text,
-        f"unknown prefix '{_clip(prefix)}': the number starts with a one-character mainland "
-        f"province abbreviation such as 京 or 粤 (fan badges such as 萌{marker} are not "
-        "filing numbers)",
+        _(
+            "unknown prefix '{prefix}': the number starts with a one-character mainland "
+            "province abbreviation such as 京 or 粤 (fan badges such as {badge} are not "
+            "filing numbers)"
+        ).format(prefix=_clip(prefix), badge="萌" + marker),
         example,
+        fan_badge=True,
     )
 
 
 def _diagnose_icp(text: str, n: str) -> NoReturn:
     if not n:
-        _fail(text, "the ICP number is empty", ICP_EXAMPLE)
+        _fail(text, _("the ICP number is empty"), ICP_EXAMPLE)
     hint = _ICP_HINT_RE.search(n)
     if "公网安备" in n:
         if hint:
-            _fail(text, "this holds more than one number; give one number at a time", ICP_EXAMPLE)
+            _fail(
+                text, _("this holds more than one number; give one number at a time"), ICP_EXAMPLE
+            )
         _fail(
             text,
-            "this is a Public Security (公安) filing number, not an ICP number; "
-            "give it as the PSB number instead",
+            _(
+                "this is a Public Security (公安) filing number, not an ICP number; "
+                "give it as the PSB number instead"
+            ),
             ICP_EXAMPLE,
         )
     if hint is None:
         if re.fullmatch("[0-9]{14}", n):
             _fail(
                 text,
-                "this looks like a Public Security (公安) record code, not an ICP number",
+                _("this looks like a Public Security (公安) record code, not an ICP number"),
                 ICP_EXAMPLE,
             )
         if re.fullmatch("[0-9-]+", n):
-            _fail(text, "the province character and 'ICP备' are missing", ICP_EXAMPLE)
+            _fail(text, _("the province character and 'ICP备' are missing"), ICP_EXAMPLE)
         if re.search(f"{_P}B2[0-9]", n):
-            _fail(text, "a telecom licence number has a '-' after 'B2'", _TELECOM_EXAMPLE)
+            _fail(text, _("a telecom licence number has a '-' after 'B2'"), _TELECOM_EXAMPLE)
         _fail(
             text,
-            "this is not an ICP number: expected a province character, 'ICP备', "
-            "8 or 10 digits and '号'",
+            _(
+                "this is not an ICP number: expected a province character, 'ICP备', "
+                "8 or 10 digits and '号'"
+            ),
             ICP_EXAMPLE,
         )
     # Prefer a marker right after a province character ("备案号：京ICP备..." has two ICPs).
@@ -776,7 +836,9 @@ def _diagnose_icp(text: str, n: str) -> NoReturn:
     if m is None:
         _fail(
             text,
-            f"write '{hint.group().upper()}' in capital letters, as on the filing record",
+            _("write '{marker}' in capital letters, as on the filing record").format(
+                marker=hint.group().upper()
+            ),
             ICP_EXAMPLE,
         )
     marker = m.group(1)
@@ -794,27 +856,29 @@ def _diagnose_icp(text: str, n: str) -> NoReturn:
     province = _check_prefix(text, n[:start], "ICP", ICP_EXAMPLE)
     _fail(
         text,
-        "'ICP' must be followed by 备 (filing number) or 证 (licence number)",
+        _("'ICP' must be followed by 备 (filing number) or 证 (licence number)"),
         _example(ICP_EXAMPLE, province),
     )
 
 
 def _unexpected(text: str, rest: str, example: str) -> NoReturn:
     if rest.startswith("号"):
-        _fail(text, "'号' appears in the wrong place or more than once", example)
-    _fail(text, f"unexpected text '{_clip(rest)}' after the number", example)
+        _fail(text, _("'号' appears in the wrong place or more than once"), example)
+    _fail(text, _("unexpected text '{text}' after the number").format(text=_clip(rest)), example)
 
 
 def _site_number(text: str, rest: str, example: str) -> str:
     """Check ``-<N>`` at the start of ``rest``; return what follows it."""
     site = _leading_digits(rest[1:])
     if not site:
-        _fail(text, "a website number (1, 2, ...) must follow '-'", example)
+        _fail(text, _("a website number (1, 2, ...) must follow '-'"), example)
     if site[0] == "0":
         _fail(
             text,
-            f"the website number after '-' must be 1 or more, without a leading zero "
-            f"(not '{_clip(site)}')",
+            _(
+                "the website number after '-' must be 1 or more, without a leading zero "
+                "(not '{site}')"
+            ).format(site=_clip(site)),
             example,
         )
     return rest[1 + len(site) :]
@@ -823,14 +887,14 @@ def _site_number(text: str, rest: str, example: str) -> str:
 def _diagnose_filing(text: str, tail: str, province: str) -> NoReturn:
     example = _example(ICP_EXAMPLE, province)
     if tail.startswith("案"):
-        _fail(text, "write 'ICP备' followed by the digits; '备案' is not part of it", example)
+        _fail(text, _("write 'ICP备' followed by the digits; '备案' is not part of it"), example)
     digits = _leading_digits(tail)
     if not digits:
-        _fail(text, "the record number (8 or 10 digits) is missing after 'ICP备'", example)
+        _fail(text, _("the record number (8 or 10 digits) is missing after 'ICP备'"), example)
     if len(digits) not in (8, 10):
         _fail(
             text,
-            f"the record number must have 8 or 10 digits, not {len(digits)}",
+            _("the record number must have 8 or 10 digits, not {count}").format(count=len(digits)),
             example,
         )
     rest = tail[len(digits) :]
@@ -844,14 +908,16 @@ def _diagnose_filing(text: str, tail: str, province: str) -> NoReturn:
         elif rest[:1] in ("a", "x"):
             _fail(
                 text,
-                "write the suffix as a capital A (app) or X (mini-program)",
+                _("write the suffix as a capital A (app) or X (mini-program)"),
                 _example(_APP_EXAMPLE, province),
             )
         elif rest[:1].isascii() and rest[:1].isalpha():
             _fail(
                 text,
-                "the only letters allowed after the website number are A (app) "
-                "and X (mini-program)",
+                _(
+                    "the only letters allowed after the website number are A (app) "
+                    "and X (mini-program)"
+                ),
                 _example(_APP_EXAMPLE, province),
             )
         if not has_hao and rest.startswith("号"):
@@ -859,12 +925,12 @@ def _diagnose_filing(text: str, tail: str, province: str) -> NoReturn:
     elif rest[:1] in ("A", "X", "a", "x"):
         _fail(
             text,
-            "A (app) or X (mini-program) comes after the website number '-<N>'",
+            _("A (app) or X (mini-program) comes after the website number '-<N>'"),
             _example(_APP_EXAMPLE, province),
         )
     if rest:
         _unexpected(text, rest, example)
-    _fail(text, "this is not a valid ICP filing number", example)
+    _fail(text, _("this is not a valid ICP filing number"), example)
 
 
 def _diagnose_licence(text: str, tail: str, example: str) -> NoReturn:
@@ -872,17 +938,19 @@ def _diagnose_licence(text: str, tail: str, example: str) -> NoReturn:
     if len(digits) != 6:
         _fail(
             text,
-            f"an ICP licence (ICP证) number must have 6 digits, not {len(digits)}",
+            _("an ICP licence (ICP证) number must have 6 digits, not {count}").format(
+                count=len(digits)
+            ),
             example,
         )
     rest = tail[len(digits) :]
     if rest.startswith("号"):
         rest = rest[1:]
     if rest.startswith("-"):
-        _fail(text, "an ICP licence (ICP证) number has no '-<N>' website number", example)
+        _fail(text, _("an ICP licence (ICP证) number has no '-<N>' website number"), example)
     if rest:
         _unexpected(text, rest, example)
-    _fail(text, "this is not a valid ICP licence number", example)
+    _fail(text, _("this is not a valid ICP licence number"), example)
 
 
 def _diagnose_telecom(text: str, tail: str, example: str) -> NoReturn:
@@ -890,17 +958,19 @@ def _diagnose_telecom(text: str, tail: str, example: str) -> NoReturn:
     if len(digits) != 8:
         _fail(
             text,
-            f"a telecom licence (B2) number must have 8 digits after 'B2-', not {len(digits)}",
+            _("a telecom licence (B2) number must have 8 digits after 'B2-', not {count}").format(
+                count=len(digits)
+            ),
             example,
         )
     rest = tail[len(digits) :]
     if rest.startswith("-"):
         rest = _site_number(text, rest, example)
     if rest.startswith("号"):
-        _fail(text, "a telecom licence (B2) number has no '号'", example)
+        _fail(text, _("a telecom licence (B2) number has no '号'"), example)
     if rest:
         _unexpected(text, rest, example)
-    _fail(text, "this is not a valid telecom licence number", example)
+    _fail(text, _("this is not a valid telecom licence number"), example)
 
 
 def _psb_code(n: str) -> str:
@@ -909,15 +979,19 @@ def _psb_code(n: str) -> str:
 
 def _diagnose_psb(text: str, n: str) -> NoReturn:
     if not n:
-        _fail(text, "the Public Security (公安) filing number is empty", PSB_EXAMPLE)
+        _fail(text, _("the Public Security (公安) filing number is empty"), PSB_EXAMPLE)
     where = n.find("公网安备")
     if _ICP_HINT_RE.search(n):
         if where >= 0:
-            _fail(text, "this holds more than one number; give one number at a time", PSB_EXAMPLE)
+            _fail(
+                text, _("this holds more than one number; give one number at a time"), PSB_EXAMPLE
+            )
         _fail(
             text,
-            "this is an ICP number, not a Public Security (公安) filing number; "
-            "give it as the ICP number instead",
+            _(
+                "this is an ICP number, not a Public Security (公安) filing number; "
+                "give it as the ICP number instead"
+            ),
             PSB_EXAMPLE,
         )
     if where < 0:
@@ -925,14 +999,18 @@ def _diagnose_psb(text: str, n: str) -> NoReturn:
             province = _PSB_CODES.get(n[:2], "京")
             _fail(
                 text,
-                "a bare record code is not enough: write the full number with the province "
-                "character and 公网安备",
+                _(
+                    "a bare record code is not enough: write the full number with the province "
+                    "character and 公网安备"
+                ),
                 f"{province}公网安备 {n}号",
             )
         _fail(
             text,
-            "this is not a Public Security (公安) filing number: expected a province "
-            "character, '公网安备', the 14-digit record code and '号'",
+            _(
+                "this is not a Public Security (公安) filing number: expected a province "
+                "character, '公网安备', the 14-digit record code and '号'"
+            ),
             PSB_EXAMPLE,
         )
     province = _check_prefix(text, n[:where], "公网安备", PSB_EXAMPLE)
@@ -940,12 +1018,17 @@ def _diagnose_psb(text: str, n: str) -> NoReturn:
     tail = n[where + 4 :]
     code = _leading_digits(tail)
     if len(code) != 14:
-        _fail(text, f"the record code must have 14 digits, not {len(code)}", example)
+        _fail(
+            text,
+            _("the record code must have 14 digits, not {count}").format(count=len(code)),
+            example,
+        )
     if code[:2] not in _PSB_CODES:
         _fail(
             text,
-            f"the record code must start with a mainland province code ({_PSB_CODE_RANGES}),"
-            f" not {code[:2]}",
+            _(
+                "the record code must start with a mainland province code ({ranges}), not {start}"
+            ).format(ranges=_PSB_CODE_RANGES, start=code[:2]),
             example,
         )
     rest = tail[14:]
@@ -953,4 +1036,4 @@ def _diagnose_psb(text: str, n: str) -> NoReturn:
         rest = rest[1:]
     if rest:
         _unexpected(text, rest, example)
-    _fail(text, "this is not a valid Public Security (公安) filing number", example)
+    _fail(text, _("this is not a valid Public Security (公安) filing number"), example)

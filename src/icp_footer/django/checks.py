@@ -19,7 +19,8 @@ from django.apps import apps
 from django.conf import settings as django_settings
 from django.core import checks
 
-from icp_footer.config import ConfigError, load
+from icp_footer._i18n import N_, _
+from icp_footer.config import ConfigError, Problem, load
 from icp_footer.django.conf import SETTING, read_options, settings_example
 
 __all__ = ["check_settings"]
@@ -28,11 +29,11 @@ _MIDDLEWARE = frozenset(
     {"icp_footer.django.ICPFooterMiddleware", "icp_footer.django.middleware.ICPFooterMiddleware"}
 )
 _ABOVE = {
-    "django.middleware.gzip.GZipMiddleware": (
+    "django.middleware.gzip.GZipMiddleware": N_(
         "GZipMiddleware compresses after it, so it sees the page compressed and has to decode "
         "and re-encode it"
     ),
-    "django.middleware.http.ConditionalGetMiddleware": (
+    "django.middleware.http.ConditionalGetMiddleware": N_(
         "ConditionalGetMiddleware computes the ETag and answers 304 before the number is "
         "inserted, so the ETag does not change when the number does"
     ),
@@ -57,24 +58,23 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
         ]
     else:
         if loaded.default is None and not loaded.domains and not shape:
-            shown = "the red warning banner" if loaded.missing == "banner" else "no number"
-            messages.append(
-                checks.Warning(
-                    f"No ICP number is set: every home page shows {shown}.",
-                    hint=(
-                        f'Set {SETTING} = {{"number": "京ICP备12345678号-1"}} or "domains" '
-                        "entries in settings (or ICP_FOOTER_NUMBER, ICP_FOOTER_DOMAINS in the "
-                        "environment)."
-                    ),
-                    id="icp_footer.W001",
-                )
-            )
+            if loaded.missing == "banner":
+                text = _("No ICP number is set: every home page shows the red warning banner.")
+            else:
+                text = _("No ICP number is set: every home page shows no number.")
+            hint = _(
+                'Set {setting} = {example} or "domains" entries in settings (or '
+                "ICP_FOOTER_NUMBER, ICP_FOOTER_DOMAINS in the environment)."
+            ).format(setting=SETTING, example='{"number": "京ICP备12345678号-1"}')
+            messages.append(checks.Warning(text, hint=hint, id="icp_footer.W001"))
     return messages + _order()
 
 
 def _text(problem: str) -> str:
     """The problem without the example it ends with (the example becomes the hint)."""
-    text, found, _ = problem.rpartition(". Example: ")
+    if isinstance(problem, Problem):
+        return _("{statement}.").format(statement=problem.statement)
+    text, found, _rest = problem.rpartition(". Example: ")
     return f"{text}." if found else problem
 
 
@@ -85,8 +85,10 @@ def _order() -> list[checks.CheckMessage]:
         return []
     return [
         checks.Warning(
-            f"ICPFooterMiddleware is above {name.rsplit('.', 1)[1]} in MIDDLEWARE: {why}.",
-            hint=f"Move it below {name}.",
+            _("ICPFooterMiddleware is above {name} in MIDDLEWARE: {why}.").format(
+                name=name.rsplit(".", 1)[1], why=_(why)
+            ),
+            hint=_("Move it below {name}.").format(name=name),
             id="icp_footer.W002",
         )
         for name, why in _ABOVE.items()

@@ -15,7 +15,8 @@ from typing import Any
 
 from django.conf import settings as django_settings
 
-from icp_footer.config import _OVERRIDES, VARIABLES, ConfigError, Settings, load
+from icp_footer._i18n import N_, _
+from icp_footer.config import _OVERRIDES, VARIABLES, ConfigError, Problem, Settings, load
 
 __all__ = [
     "EXAMPLE",
@@ -41,13 +42,13 @@ EXAMPLE = 'ICP_FOOTER = {"number": "京ICP备12345678号-1", "psb": "京公网�
 
 _TEXT: tuple[type, ...] = (str,)
 _TYPES: dict[str, tuple[tuple[type, ...], str]] = {
-    "domains": ((str, Mapping), "a str or a dict of domain to number"),
-    "domains_file": ((str, os.PathLike), "a path"),
-    "reload_interval": ((int, float), "a number of seconds"),
-    "paths": ((str, list, tuple, Set), "a str or a list of str"),
-    "strict": ((bool, int, str), "a bool"),
-    "trust_forwarded_host": ((bool, int, str), "a bool"),
-    "lookbehind_limit": ((int, str), "an int"),
+    "domains": ((str, Mapping), N_("a str or a dict of domain to number")),
+    "domains_file": ((str, os.PathLike), N_("a path")),
+    "reload_interval": ((int, float), N_("a number of seconds")),
+    "paths": ((str, list, tuple, Set), N_("a str or a list of str")),
+    "strict": ((bool, int, str), N_("a bool")),
+    "trust_forwarded_host": ((bool, int, str), N_("a bool")),
+    "lookbehind_limit": ((int, str), N_("an int")),
 }
 _KEY_OF = {variable: key for key, variable in _OVERRIDES.items()}
 _cache: tuple[tuple[str, tuple[str | None, ...]], Settings] | None = None
@@ -60,24 +61,35 @@ def read_options() -> tuple[dict[str, Any], list[str]]:
         return {}, []
     if not isinstance(options, Mapping):
         kind = type(options).__name__
-        return {}, [f"settings.{SETTING} must be a dict, not {kind}. Example: {EXAMPLE}"]
+        what = _("settings.{setting} must be a dict, not {kind}").format(setting=SETTING, kind=kind)
+        return {}, [Problem(what, EXAMPLE)]
     usable: dict[str, Any] = {}
     problems: list[str] = []
     for key, value in options.items():
         if key not in KEYS:
             close = difflib.get_close_matches(str(key), KEYS, n=1)
-            guess = f' (did you mean "{close[0]}"?)' if close else ""
-            problems.append(
-                f"settings.{SETTING} key {key!r} is not a setting{guess}; the keys are "
-                f"{', '.join(KEYS)}. Example: {EXAMPLE}"
-            )
+            names = {"setting": SETTING, "key": repr(key), "keys": ", ".join(KEYS)}
+            if close:
+                what = _(
+                    'settings.{setting} key {key} is not a setting (did you mean "{close}"?); '
+                    "the keys are {keys}"
+                ).format(close=close[0], **names)
+            else:
+                what = _(
+                    "settings.{setting} key {key} is not a setting; the keys are {keys}"
+                ).format(**names)
+            problems.append(Problem(what, EXAMPLE))
             continue
-        types, wanted = _TYPES.get(key, (_TEXT, "a str"))
+        types, wanted = _TYPES.get(key, (_TEXT, N_("a str")))
         if value is not None and not isinstance(value, types):
-            problems.append(
-                f"settings.{SETTING}[{key!r}] is {type(value).__name__} {value!r}; give "
-                f"{wanted}. Example: {EXAMPLE}"
+            what = _("settings.{setting}[{key}] is {type} {value}; give {wanted}").format(
+                setting=SETTING,
+                key=repr(key),
+                type=type(value).__name__,
+                value=repr(value),
+                wanted=_(wanted),
             )
+            problems.append(Problem(what, EXAMPLE))
             continue
         usable[key] = value
     return usable, problems
@@ -121,22 +133,29 @@ def current_settings() -> Settings:
 
 def settings_example(problem: str) -> str:
     """The example a :class:`ConfigError` problem ends with, also as ``settings.ICP_FOOTER``."""
-    _, found, example = problem.rpartition(". Example: ")
-    if not found:
-        return EXAMPLE
+    if isinstance(problem, Problem):
+        if problem.example is None:
+            return EXAMPLE
+        example = problem.example
+    else:
+        _start, found, example = problem.rpartition(". Example: ")
+        if not found:
+            return EXAMPLE
     if example.startswith(f"{SETTING} = "):
         return example
-    variable, _, value = example.partition("=")
+    variable, _equals, value = example.partition("=")
     key = _KEY_OF.get(variable) or (variable if variable in KEYS else None)
     if key is None:
         return example
     value = value.strip().strip('"')
     if key == "domains":
         entries = (entry.strip().partition("=") for entry in value.split(";"))
-        shown = ", ".join(f'"{domain}": "{number}"' for domain, _, number in entries)
+        shown = ", ".join(f'"{domain}": "{number}"' for domain, _eq, number in entries)
         literal = "{" + shown + "}"
     elif value.isdigit():
         literal = value
     else:
         literal = f'"{value}"'
-    return f'{SETTING} = {{"{key}": {literal}}} (or the environment: {example})'
+    return _("{setting} (or the environment: {example})").format(
+        setting=f'{SETTING} = {{"{key}": {literal}}}', example=example
+    )

@@ -1,0 +1,350 @@
+"""Messages in Chinese through gettext: the catalogue is complete, compiled, and used.
+
+The catalogue (``src/icp_footer/locale/zh_CN/LC_MESSAGES/icp_footer.po`` and its ``.mo``) is
+built by ``tools/catalogue.py``; these tests fail when a marked message has no translation,
+when a translation loses a placeholder, and when the ``.mo`` is not what the ``.po`` compiles
+to. The language is read when a message is shown, so each test sets the locale it needs.
+"""
+
+from __future__ import annotations
+
+import ast
+import gettext
+import io
+import logging
+import os
+import re
+import string
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from icp_footer import _i18n
+from icp_footer.config import ConfigError, Problem, load, unknown_variables
+from icp_footer.numbers import recognise_icp
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "src" / "icp_footer"
+PO = _i18n.LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "icp_footer.po"
+MO = PO.with_suffix(".mo")
+PROJECT = Path(__file__).resolve().parent / "django_project"
+CJK = re.compile("[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")  # ideographs and CJK punctuation
+BAD_NUMBER = "京ICP备123号"
+
+
+@pytest.fixture(autouse=True)
+def locale(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No override and no locale variable but ``LANG``, which each test sets."""
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(variable, raising=False)
+    _i18n.set_language(None)
+    yield
+    _i18n.set_language(None)
+
+
+def catalogue() -> Catalog:
+    with PO.open("rb") as file:
+        return read_po(file, locale="zh_CN", domain=_i18n.DOMAIN)
+
+
+def marked() -> dict[str, list[str]]:
+    """Every ``_()``/``N_()`` message in the package, with where it is."""
+    found: dict[str, list[str]] = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+        PACKAGE, [("**.py", "python")], keywords={"_": None, "N_": None}
+    ):
+        assert isinstance(message, str), (filename, lineno, message)
+        found.setdefault(message, []).append(f"{filename}:{lineno}")
+    return found
+
+
+def placeholders(text: str) -> list[str]:
+    """The ``{...}`` fields of a format string, sorted; raises ValueError on a stray brace."""
+    fields = []
+    for _literal, name, spec, conversion in string.Formatter().parse(text):
+        if name is not None:
+            fields.append(
+                "{"
+                + name
+                + (f"!{conversion}" if conversion else "")
+                + (f":{spec}" if spec else "")
+                + "}"
+            )
+    return sorted(fields)
+
+
+# -- the catalogue ---------------------------------------------------------------------------
+
+
+def test_every_marked_message_has_a_translation_with_the_same_placeholders() -> None:
+    messages = marked()
+    assert len(messages) > 100  # the extraction found the package's messages
+    translated = {str(m.id): m for m in catalogue() if m.id}
+    missing = [
+        f"{msgid!r} ({', '.join(where)})"
+        for msgid, where in messages.items()
+        if msgid not in translated or not translated[msgid].string
+    ]
+    assert not missing, "no translation in the .po (run tools/catalogue.py):\n" + "\n".join(missing)
+    for msgid in messages:
+        entry = translated[msgid]
+        assert not entry.fuzzy, msgid
+        msgstr = entry.string
+        assert isinstance(msgstr, str)
+        assert placeholders(msgstr) == placeholders(msgid), (msgid, msgstr)
+        assert CJK.search(msgstr) or msgstr == msgid.strip(), (msgid, msgstr)
+
+
+def test_the_catalogue_holds_no_message_the_code_lost() -> None:
+    stale = {str(m.id) for m in catalogue() if m.id} - set(marked())
+    assert not stale, f"in the .po but no longer in the code (run tools/catalogue.py): {stale}"
+
+
+def test_the_mo_is_what_the_po_compiles_to() -> None:
+    compiled = io.BytesIO()
+    write_mo(compiled, catalogue())
+    assert MO.read_bytes() == compiled.getvalue(), "the .mo is stale: run tools/catalogue.py"
+    assert isinstance(_i18n.translation("zh"), gettext.GNUTranslations)
+
+
+def test_messages_are_marked_whole_not_built_inside_the_marker() -> None:
+    """``_()`` takes a literal (or a name holding an ``N_()`` literal), never an f-string."""
+    built = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("_", "N_")
+            ):
+                continue
+            argument = node.args[0] if len(node.args) == 1 else None
+            literal = isinstance(argument, ast.Constant) and isinstance(argument.value, str)
+            looked_up = isinstance(argument, ast.Name | ast.Subscript | ast.Attribute)
+            if node.keywords or not (literal or (looked_up and node.func.id == "_")):
+                built.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert not built, built
+
+
+def test_no_module_that_translates_uses_underscore_as_a_variable() -> None:
+    """``for _ in ...`` or ``a, _ = ...`` in a function that calls ``_()`` breaks the call."""
+    shadowed = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        translates = any(
+            isinstance(node, ast.ImportFrom)
+            and node.module == "icp_footer._i18n"
+            and any(alias.name == "_" for alias in node.names)
+            for node in ast.walk(tree)
+        )
+        shadowed += [
+            f"{path.relative_to(PACKAGE)}:{node.lineno}"
+            for node in ast.walk(tree)
+            if translates
+            and isinstance(node, ast.Name)
+            and node.id == "_"
+            and isinstance(node.ctx, ast.Store | ast.Del)
+        ]
+    assert not shadowed, shadowed
+
+
+# -- the language ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"LANG": "zh_CN.UTF-8"}, "zh"),
+        ({"LANG": "zh_TW.UTF-8"}, "zh"),
+        ({"LANG": "C.UTF-8"}, "en"),
+        ({}, "en"),
+        ({"LANG": "zh_CN.UTF-8", "LC_ALL": "C"}, "en"),
+        ({"LANG": "C", "LC_MESSAGES": "zh_CN.UTF-8"}, "zh"),
+        ({"LANG": "en_US.UTF-8", "LC_ALL": "", "LC_MESSAGES": "zh_CN"}, "zh"),
+    ],
+)
+def test_the_language_follows_the_first_locale_variable_set(
+    environ: dict[str, str], expected: str
+) -> None:
+    assert _i18n.language(environ) == expected
+
+
+def test_a_config_error_is_in_the_language_of_the_locale_when_it_is_raised(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def problems() -> list[str]:
+        with pytest.raises(ConfigError) as caught:
+            load({"ICP_FOOTER_NUMBER": BAD_NUMBER, "ICP_FOOTER_MISSING": "maybe"})
+        return caught.value.problems
+
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    chinese = problems()
+    assert chinese[0] == (
+        "ICP_FOOTER_NUMBER：“京ICP备123号”：备案编号必须是 8 或 10 位数字，而不是 3 位"
+        '（例如：京ICP备12345678号-1）。示例：ICP_FOOTER_NUMBER="京ICP备12345678号-1"'
+    )
+    assert chinese[1] == (
+        "ICP_FOOTER_MISSING：“maybe”既不是 banner 也不是 off。示例：ICP_FOOTER_MISSING=banner"
+    )
+    monkeypatch.setenv("LANG", "C")
+    english = problems()
+    assert english[0] == (
+        'ICP_FOOTER_NUMBER: "京ICP备123号": the record number must have 8 or 10 digits, not 3 '
+        '(e.g. 京ICP备12345678号-1). Example: ICP_FOOTER_NUMBER="京ICP备12345678号-1"'
+    )
+    assert not any(
+        CJK.search(p.replace(BAD_NUMBER, "").replace("京ICP备12345678号-1", "")) for p in english
+    )
+
+
+def test_set_language_overrides_the_locale_until_reset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    _i18n.set_language("en")
+    assert _i18n._("the ICP number is empty") == "the ICP number is empty"
+    monkeypatch.setenv("LANG", "C")
+    _i18n.set_language("zh")
+    assert _i18n._("the ICP number is empty") == "ICP备案号为空"
+    _i18n.set_language(None)
+    assert _i18n._("the ICP number is empty") == "the ICP number is empty"
+    with pytest.raises(ValueError, match="zh"):
+        _i18n.set_language("fr")
+
+
+def test_a_problem_keeps_its_parts_in_either_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    with pytest.raises(ConfigError) as caught:
+        load({"ICP_FOOTER_PATHS": "home"})
+    (problem,) = caught.value.problems
+    assert isinstance(problem, Problem)
+    assert problem.statement == "ICP_FOOTER_PATHS：“home”不是以 / 开头"
+    assert problem.example == 'ICP_FOOTER_PATHS="/,/index.html"'
+    assert problem == f"{problem.statement}。示例：{problem.example}"
+
+
+def test_a_fan_badge_is_told_apart_whatever_the_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    for lang in ("zh_CN.UTF-8", "C"):
+        monkeypatch.setenv("LANG", lang)
+        (badge,) = recognise_icp("萌ICP备20240001号")
+        assert badge.fan_badge, lang
+        (typo,) = recognise_icp("京ICP备1234567号")
+        assert not typo.fan_badge, lang
+
+
+def test_the_departures_of_a_page_number_are_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    (found,) = recognise_icp("京｜ICP备12345678號")
+    assert found.departures == ("省份简称与 ICP 之间的“｜”", "繁体或日文字形（號）")
+
+
+def test_log_lines_are_in_chinese(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    environ = {"ICP_FOOTER_NUMBER": BAD_NUMBER, "ICP_FOOTER_STRICT": "0", "ICP_FOOTER_NUMBR": "1"}
+    with caplog.at_level(logging.WARNING, logger="icp_footer"):
+        load(environ)
+    assert [r.getMessage() for r in caplog.records] == [
+        "icp-footer: ICP_FOOTER_NUMBR 不是 icp-footer 的环境变量，已忽略。"
+        "您是想写 ICP_FOOTER_NUMBER 吗？",
+        "icp-footer: ICP_FOOTER_NUMBER：“京ICP备123号”：备案编号必须是 8 或 10 位数字，而不是 3 位"
+        '（例如：京ICP备12345678号-1）。示例：ICP_FOOTER_NUMBER="京ICP备12345678号-1"'
+        "（ICP_FOOTER_STRICT=0：按原样使用）",
+    ]
+    assert unknown_variables(environ) == [("ICP_FOOTER_NUMBR", "ICP_FOOTER_NUMBER")]
+
+
+def test_a_domains_file_names_its_lines_in_chinese(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    path = tmp_path / "domains.txt"
+    path.write_text("example.cn=京ICP备12345678号\n\nexample.cn=none\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load({"ICP_FOOTER_DOMAINS_FILE": str(path)})
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"ICP_FOOTER_DOMAINS_FILE {path} 第 3 行：")
+    assert "example.cn 有两个条目：第 1 行和第 3 行" in problem
+
+
+# -- end to end ------------------------------------------------------------------------------
+
+
+def run(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ICP_FOOTER_", "LC_", "LANG", "DJANGO_"))
+    }
+    return subprocess.run(
+        argv, env={**clean, **env}, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@pytest.mark.parametrize(("lang", "chinese"), [("zh_CN.UTF-8", True), ("C.UTF-8", False)])
+def test_icp_footer_config_speaks_the_language_of_the_locale(lang: str, chinese: bool) -> None:
+    bad = run(
+        [sys.executable, "-m", "icp_footer.cli", "config"],
+        {"LANG": lang, "ICP_FOOTER_NUMBER": BAD_NUMBER},
+    )
+    assert bad.returncode == 2, bad.stderr
+    if chinese:
+        assert "“京ICP备123号”：备案编号必须是 8 或 10 位数字，而不是 3 位" in bad.stderr
+        assert '。示例：ICP_FOOTER_NUMBER="京ICP备12345678号-1"' in bad.stderr
+    else:
+        assert "the record number must have 8 or 10 digits, not 3" in bad.stderr
+        assert '. Example: ICP_FOOTER_NUMBER="京ICP备12345678号-1"' in bad.stderr
+    good = run(
+        [sys.executable, "-m", "icp_footer.cli", "config"],
+        {"LANG": lang, "ICP_FOOTER_NUMBER": "京ICP备12345678号-1"},
+    )
+    assert good.returncode == 0, good.stderr
+    header = good.stdout.splitlines()[0]
+    assert bool(CJK.search(header)) is chinese, header
+
+
+@pytest.mark.parametrize(("lang", "option", "chinese"), [("C", "zh", True), ("zh_CN", "en", False)])
+def test_the_lang_option_overrides_the_locale(lang: str, option: str, chinese: bool) -> None:
+    done = run(
+        [sys.executable, "-m", "icp_footer.cli", "--lang", option, "config"],
+        {"LANG": lang, "ICP_FOOTER_NUMBER": BAD_NUMBER},
+    )
+    assert done.returncode == 2, done.stderr
+    assert ("备案编号必须是 8 或 10 位数字" in done.stderr) is chinese, done.stderr
+    assert ("must have 8 or 10 digits" in done.stderr) is not chinese, done.stderr
+
+
+def test_manage_py_check_speaks_chinese(tmp_path: Path) -> None:
+    (tmp_path / "bad_settings.py").write_text(
+        "from icp_site.settings import *  # noqa: F403\n"
+        f'ICP_FOOTER = {{**ICP_FOOTER, "number": "{BAD_NUMBER}", "pahts": "/"}}  # noqa: F405\n'
+        'MIDDLEWARE = ["icp_footer.django.ICPFooterMiddleware", *MIDDLEWARE]  # noqa: F405\n',
+        encoding="utf-8",
+    )
+    done = run(
+        [sys.executable, str(PROJECT / "manage.py"), "check"],
+        {
+            "LANG": "zh_CN.UTF-8",
+            "DJANGO_SETTINGS_MODULE": "bad_settings",
+            "PYTHONPATH": os.pathsep.join([str(tmp_path), str(PROJECT)]),
+        },
+    )
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.splitlines()
+    expected = [
+        "?: (icp_footer.E001) ICP_FOOTER_NUMBER：“京ICP备123号”：备案编号必须是 8 或 10 位数字，"
+        "而不是 3 位（例如：京ICP备12345678号-1）。",
+        '\tHINT: ICP_FOOTER = {"number": "京ICP备12345678号-1"}'
+        '（或使用环境变量：ICP_FOOTER_NUMBER="京ICP备12345678号-1"）',
+        "?: (icp_footer.W002) ICPFooterMiddleware 在 MIDDLEWARE 中位于 GZipMiddleware 之上：",
+    ]
+    for line in expected:
+        assert any(shown.startswith(line) for shown in lines), (line, done.stderr)
+    assert any("的键 'pahts' 不是设置项（您是想写 \"paths\" 吗？）" in shown for shown in lines)
+    assert "\tHINT: 请把它移到 django.middleware.gzip.GZipMiddleware 之下。" in lines
