@@ -451,15 +451,21 @@ def _read(m: re.Match[str], folded: _Folded) -> _Reading | None:
         if hao is None:
             out.append(("no-hao", _(_NO_HAO[kind])))
         spaces = spaces or (hao or "").startswith(" ")
-    # Character by character, outside the spans that have a departure of their own.
-    chars = [
-        folded.original[i]
-        for i in dict.fromkeys(  # each original character once, however NFKC expanded it
-            folded.origin(i)
-            for i in range(*m.span())
-            if not any(start <= i < end for start, end in own)
-        )
-    ]
+    # Character by character, outside the spans that have a departure of their own; a
+    # number written with standard characters only (the common case) has none to find.
+    whole = folded.verbatim(*m.span())
+    chars = (
+        []
+        if unicodedata.is_normalized("NFKC", whole) and whole.translate(_VARIANTS) == whole
+        else [
+            folded.original[i]
+            for i in dict.fromkeys(  # each original character once, however NFKC expanded it
+                folded.origin(i)
+                for i in range(*m.span())
+                if not any(start <= i < end for start, end in own)
+            )
+        ]
+    )
     compatible = [unicodedata.normalize("NFKC", c) for c in chars]
     variants = [c for c, n in zip(chars, compatible, strict=True) if n.translate(_VARIANTS) != n]
     if variants:
