@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 from werkzeug.test import Client
 
 from icp_footer import ConfigError, ICPFooterWSGIMiddleware
+from icp_footer._i18n import set_language
 from icp_footer.config import VARIABLES
 from icp_footer.flask import ICPFooter
 from icp_footer.templating import footer_markup
@@ -208,6 +209,30 @@ def test_a_bad_number_in_app_config_names_the_key() -> None:
     assert app.wsgi_app == inner
     assert "icp_footer" not in app.extensions
     assert "icp_footer" not in app.jinja_env.globals
+
+
+def test_problems_in_chinese_name_the_key_or_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ICP_FOOTER_PSB", "京公网安备 110105号")
+    app = make_app(ICP_FOOTER_NUMBER="京ICP备123号", ICP_FOOTER_NUMBRE=NUMBER)
+    set_language("zh")
+    try:
+        with pytest.raises(ConfigError) as caught:
+            ICPFooter(app)
+    finally:
+        set_language(None)
+    unknown, number, psb = caught.value.problems
+    assert unknown == (
+        'app.config["ICP_FOOTER_NUMBRE"]：不是 icp-footer 的设置项；您是想写 ICP_FOOTER_NUMBER 吗？'
+        f'示例：app.config["ICP_FOOTER_NUMBER"] = "{NUMBER}"'
+    )
+    assert number == (
+        'app.config["ICP_FOOTER_NUMBER"]：“京ICP备123号”：备案编号必须是 8 或 10 位数字，'
+        f'而不是 3 位（例如：{NUMBER}）。示例：app.config["ICP_FOOTER_NUMBER"] = "{NUMBER}"'
+    )
+    assert psb.startswith("环境变量 ICP_FOOTER_PSB：“京公网安备 110105号”")
+    assert psb.endswith(f'示例：ICP_FOOTER_PSB="{PSB}"')
 
 
 def test_a_bad_number_in_the_environment_names_the_variable(

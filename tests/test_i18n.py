@@ -29,6 +29,7 @@ from babel.messages.pofile import read_po
 from icp_footer import _i18n
 from icp_footer.config import ConfigError, Problem, load, unknown_variables
 from icp_footer.numbers import recognise_icp
+from icp_footer.policy import Policy
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "icp_footer"
@@ -260,6 +261,18 @@ def test_log_lines_are_in_chinese(
     assert unknown_variables(environ) == [("ICP_FOOTER_NUMBR", "ICP_FOOTER_NUMBER")]
 
 
+def test_the_missing_number_warning_of_a_request_is_in_chinese(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    with caplog.at_level(logging.WARNING, logger="icp_footer"):
+        Policy(load({})).request("GET", "/", "example.cn")
+    (record,) = caplog.records
+    assert record.getMessage().startswith(
+        "icp-footer: 主机 'example.cn' 没有 ICP备案号；显示红色警示横幅。请设置 ICP_FOOTER_NUMBER"
+    )
+
+
 def test_a_domains_file_names_its_lines_in_chinese(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -348,3 +361,31 @@ def test_manage_py_check_speaks_chinese(tmp_path: Path) -> None:
         assert any(shown.startswith(line) for shown in lines), (line, done.stderr)
     assert any("的键 'pahts' 不是设置项（您是想写 \"paths\" 吗？）" in shown for shown in lines)
     assert "\tHINT: 请把它移到 django.middleware.gzip.GZipMiddleware 之下。" in lines
+
+
+def test_icp_footer_check_prints_chinese_findings(tmp_path: Path) -> None:
+    (tmp_path / "site.py").write_text(
+        "def app(environ, start_response):\n"
+        '    start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])\n'
+        '    page = "<!doctype html><body><main>hi</main><footer>京ICP备87654321号-1</footer>"\n'
+        '    return [page.encode("utf-8")]\n',
+        encoding="utf-8",
+    )
+    app = f"{tmp_path / 'site.py'}:app"
+    done = run(
+        [sys.executable, "-m", "icp_footer.cli", "--lang", "zh", "check", "--app", app, "/"],
+        {"LANG": "C", "ICP_FOOTER_NUMBER": "京ICP备12345678号-1"},
+    )
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    expected = [
+        "✗ http://localhost/: 不合规",
+        "  ✗ ICP 京ICP备87654321号-1：格式正确、没有链接、位于网站页脚",
+        "      ✗ 京ICP备87654321号-1 没有链接到工信部备案系统",
+        "        建议：请将 京ICP备87654321号-1 链接到 https://beian.miit.gov.cn/",
+        "  ✗ 页面没有显示预期的备案号 京ICP备12345678号-1；它显示的是 京ICP备87654321号-1",
+        "1 个页面：0 个合规，1 个不合规，0 个出错",
+    ]
+    for line in expected:
+        assert line in lines, (line, done.stdout)
+    assert not re.search(r"not linked|links? to|expected number|fix:", done.stdout), done.stdout

@@ -374,16 +374,19 @@ def _host(url: str) -> tuple[str, str]:
 
 
 def _icp_link_problem(number: str, link: str | None, kind: str) -> Finding | None:
-    fix = f"link {number} to {ICP_URL}"
+    fix = _("link {number} to {url}").format(number=number, url=ICP_URL)
     if link is None:
         if kind != "filing":
             return None  # licence and telecom numbers are commonly shown unlinked
-        return Finding("error", f"{number} is not a link to the MIIT filing system", fix, number)
+        message = _("{number} is not a link to the MIIT filing system").format(number=number)
+        return Finding("error", message, fix, number)
     scheme, host = _host(link)
     if host in _DEAD_MIIT_HOSTS:
         return Finding(
             "error",
-            f"{number} links to {link}: {host} has been dead since 2020 (no redirect)",
+            _("{number} links to {link}: {host} has been dead since 2020 (no redirect)").format(
+                number=number, link=link, host=host
+            ),
             fix,
             number,
         )
@@ -393,53 +396,55 @@ def _icp_link_problem(number: str, link: str | None, kind: str) -> Finding | Non
         deep = parts.path not in ("", "/") or parts.query or parts.fragment not in _MIIT_FRONT
         if scheme == "https" and not deep:
             return None
-        reasons = []
-        if scheme != "https":
-            reasons.append("http, which redirects to https")
-        if deep:
-            reasons.append("a page inside the filing system")
-        why = " and ".join(reasons)
+        if scheme != "https" and deep:
+            why = _("http, which redirects to https and a page inside the filing system")
+        elif scheme != "https":
+            why = _("http, which redirects to https")
+        else:
+            why = _("a page inside the filing system")
         return Finding(
             "warning",
-            f"{number} links to {link} ({why}), not {ICP_URL}: it works for a visitor, but "
-            "hosting providers' checks look for that address",
+            _(
+                "{number} links to {link} ({why}), not {url}: it works for a visitor, but "
+                "hosting providers' checks look for that address"
+            ).format(number=number, link=link, why=why, url=ICP_URL),
             fix,
             number,
         )
     severity: Severity = "error" if kind == "filing" else "info"
-    return Finding(
-        severity, f"{number} links to {link}, not to the MIIT filing system", fix, number
-    )
+    message = _("{number} links to {link}, not to the MIIT filing system")
+    return Finding(severity, message.format(number=number, link=link), fix, number)
 
 
 def _psb_link_problem(number: str, code: str, link: str | None) -> Finding | None:
     target = PSB_URL.replace("{code}", code)
-    fix = f"link {number} to {target}"
+    fix = _("link {number} to {url}").format(number=number, url=target)
     if link is None:
-        return Finding("warning", f"{number} is not a link to the MPS filing system", fix, number)
+        message = _("{number} is not a link to the MPS filing system").format(number=number)
+        return Finding("warning", message, fix, number)
     scheme, host = _host(link)
     if host in _OLD_PSB_HOSTS:
         return Finding(
             "error",
-            f"{number} links to the old portal {host}, reported unreachable since 2025",
+            _("{number} links to the old portal {host}, reported unreachable since 2025").format(
+                number=number, host=host
+            ),
             fix,
             number,
         )
     if host != _MPS_HOST:
-        return Finding(
-            "error", f"{number} links to {link}, not to the MPS filing system", fix, number
-        )
+        message = _("{number} links to {link}, not to the MPS filing system")
+        return Finding("error", message.format(number=number, link=link), fix, number)
     if scheme != "https":
-        return Finding(
-            "error", f"{number} links to {link}; the filing system is https", fix, number
-        )
+        message = _("{number} links to {link}; the filing system is https")
+        return Finding("error", message.format(number=number, link=link), fix, number)
     m = _PSB_CODE.search(link)
     if m is None:
-        return Finding("warning", f"{number} links to the MPS site without its code=", fix, number)
+        message = _("{number} links to the MPS site without its code=").format(number=number)
+        return Finding("warning", message, fix, number)
     if m[1] != code:
-        return Finding(
-            "error", f"{number} links to code={m[1]}, not to its own code {code}", fix, number
-        )
+        message = _("{number} links to code={linked}, not to its own code {code}")
+        return Finding("error", message.format(number=number, linked=m[1], code=code), fix, number)
     return None
 
 
@@ -538,9 +543,8 @@ def _malformed(
             continue
         text = number.text
         if number.fan_badge:
-            notes.append(
-                Finding("info", f"{text} is a fan badge, not a filing number (ignored)", None)
-            )
+            message = _("{number} is a fan badge, not a filing number (ignored)")
+            notes.append(Finding("info", message.format(number=text), None))
             continue
         runs = page.runs_in(number.start, number.end)
         if not runs:
@@ -568,8 +572,10 @@ def _form_finding(seen: _Seen) -> Finding | None:
         return None
     return Finding(
         "warning",
-        f"{seen.text} is not in the standard form: {'; '.join(seen.departures)}",
-        f"write it as {seen.standard}, as on the filing record",
+        _("{number} is not in the standard form: {departures}").format(
+            number=seen.text, departures=_("; ").join(seen.departures)
+        ),
+        _("write it as {standard}, as on the filing record").format(standard=seen.standard),
         seen.text,
     )
 
@@ -580,14 +586,18 @@ def _placement_finding(seen: _Seen) -> Finding | None:
     if seen.placement == "end":
         return Finding(
             "info",
-            f"{seen.text} is not inside the site footer, but at the end of the page",
+            _("{number} is not inside the site footer, but at the end of the page").format(
+                number=seen.text
+            ),
             None,
             seen.text,
         )
     return Finding(
         "warning",
-        f"{seen.text} is not at the bottom of the page",
-        f"move {seen.text} into the page's footer (the last <footer>), centred",
+        _("{number} is not at the bottom of the page").format(number=seen.text),
+        _("move {number} into the page's footer (the last <footer>), centred").format(
+            number=seen.text
+        ),
         seen.text,
     )
 
@@ -635,8 +645,10 @@ def audit_html(
         findings.append(
             Finding(
                 "error",
-                f"malformed ICP number: {seen.message}",
-                f"show the number exactly as on the filing record instead of {seen.text}",
+                _("malformed ICP number: {error}").format(error=seen.message),
+                _("show the number exactly as on the filing record instead of {number}").format(
+                    number=seen.text
+                ),
                 seen.text,
             )
         )
@@ -651,8 +663,12 @@ def audit_html(
             findings.append(
                 Finding(
                     "warning",
-                    f"no badge image next to {seen.text} (a CSS background is not seen here)",
-                    f"put the PSB badge <img> just before {seen.text}, inside its link",
+                    _("no badge image next to {number} (a CSS background is not seen here)").format(
+                        number=seen.text
+                    ),
+                    _("put the PSB badge <img> just before {number}, inside its link").format(
+                        number=seen.text
+                    ),
                     seen.text,
                 )
             )
@@ -664,8 +680,10 @@ def audit_html(
         findings.append(
             Finding(
                 "error",
-                f"malformed PSB number: {seen.message}",
-                f"show the number exactly as on the filing record instead of {seen.text}",
+                _("malformed PSB number: {error}").format(error=seen.message),
+                _("show the number exactly as on the filing record instead of {number}").format(
+                    number=seen.text
+                ),
                 seen.text,
             )
         )
@@ -686,18 +704,20 @@ def audit_html(
         ]
     elif not icp_seen and not bad_icp:
         elsewhere = [r.text for r in recognise_icp(html) if r.valid]
-        where = (
-            f"; {elsewhere[0]} appears only outside the visible text (a script, a comment, "
-            "an attribute or a hidden element): visitors and checkers without JavaScript "
-            "do not see it"
+        message = (
+            _(
+                "no ICP number in the page's visible text; {number} appears only outside the "
+                "visible text (a script, a comment, an attribute or a hidden element): "
+                "visitors and checkers without JavaScript do not see it"
+            ).format(number=elsewhere[0])
             if elsewhere
-            else ""
+            else _("no ICP number in the page's visible text")
         )
         findings.append(
             Finding(
                 "error",
-                f"no ICP number in the page's visible text{where}",
-                f"show the ICP number in the page footer, linked to {ICP_URL}",
+                message,
+                _("show the ICP number in the page footer, linked to {url}").format(url=ICP_URL),
             )
         )
     if parser.css_first('[data-icp-footer="banner"], .icp-footer-banner') is not None:
@@ -718,12 +738,20 @@ def audit_html(
             continue
         is_psb = "公网安备" in key
         others = [s.text for s in (psb_seen if is_psb else icp_seen)]
-        instead = f"; it shows {', '.join(others)}" if others else ""
+        message = (
+            _("the page does not show the expected number {number}; it shows {shown}").format(
+                number=wanted, shown=_(", ").join(others)
+            )
+            if others
+            else _("the page does not show the expected number {number}").format(number=wanted)
+        )
         findings.append(
             Finding(
                 "error",
-                f"the page does not show the expected number {wanted}{instead}",
-                f"show {wanted} (check the number configured for this host)",
+                message,
+                _("show {number} (check the number configured for this host)").format(
+                    number=wanted
+                ),
                 wanted,
             )
         )
@@ -842,7 +870,8 @@ async def _fetch_and_judge(client: httpx.AsyncClient, url: str, expect: Expectat
             status = response.status_code
             if not 200 <= status < 300:
                 reason = f" {response.reason_phrase}" if response.reason_phrase else ""
-                return PageReport(url, final, status, f"HTTP {status}{reason}")
+                error = _("HTTP {status}{reason}").format(status=status, reason=reason)
+                return PageReport(url, final, status, error)
             content_type = response.headers.get("content-type")
             media = (content_type or "").split(";")[0].strip().lower()
             body = bytearray()
@@ -851,20 +880,25 @@ async def _fetch_and_judge(client: httpx.AsyncClient, url: str, expect: Expectat
                 if len(body) > MAX_BYTES:
                     break
     except httpx.TimeoutException as error:
-        return PageReport(url, error=f"timed out ({type(error).__name__})")
+        message = _("timed out ({error})").format(error=type(error).__name__)
+        return PageReport(url, error=message)
     except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as error:
-        return PageReport(url, error=f"unreachable: {error or type(error).__name__}")
+        message = _("unreachable: {error}").format(error=error or type(error).__name__)
+        return PageReport(url, error=message)
     if media not in _HTML_TYPES and not (
         not media and re.match(rb"\s*<(?:!doctype html|html)", bytes(body[:512]), re.I)
     ):
-        return PageReport(url, final, status, f"not an HTML page ({media or 'no Content-Type'})")
+        message = _("not an HTML page ({media})").format(media=media or _("no Content-Type"))
+        return PageReport(url, final, status, message)
     decoded = decode_page(bytes(body[:MAX_BYTES]), content_type)
     report = audit_html(decoded.text, final, expect.numbers, none=expect.none)
     findings = report.findings
     if decoded.misread_by_prescan:
         findings = (*findings, _encoding_finding(decoded.encoding, decoded.step))
     if len(body) > MAX_BYTES:
-        message = f"the page is longer than {MAX_BYTES} bytes: only the start was checked"
+        message = _("the page is longer than {limit} bytes: only the start was checked").format(
+            limit=MAX_BYTES
+        )
         findings = (*findings, Finding("warning", message))
     return replace(
         report,
@@ -882,11 +916,15 @@ def _encoding_finding(encoding: str, step: Step) -> Finding:
     label = encoding.lower()
     return Finding(
         "warning",
-        f"the page's encoding ({encoding}) is known only from {STEPS[step]}: browsers read "
-        "it right, but readers that stop at the first 1,024 bytes see windows-1252 mojibake",
-        "declare the charset in the Content-Type header or in the first 1,024 bytes "
-        f'(Content-Type: text/html; charset={label}, or <meta charset="{label}"> at the '
-        "top of <head>)",
+        _(
+            "the page's encoding ({encoding}) is known only from {step}: browsers read "
+            "it right, but readers that stop at the first 1,024 bytes see windows-1252 mojibake"
+        ).format(encoding=encoding, step=_(STEPS[step])),
+        _(
+            "declare the charset in the Content-Type header or in the first 1,024 bytes "
+            '(Content-Type: text/html; charset={label}, or <meta charset="{label}"> at the '
+            "top of <head>)"
+        ).format(label=label),
     )
 
 
@@ -953,9 +991,9 @@ async def check_urls(
     are fetched at once; ``progress(done, total, report)`` is called as each one finishes.
     """
     if concurrency < 1:
-        raise ValueError("concurrency must be at least 1")
+        raise ValueError(_("concurrency must be at least 1"))
     if client is not None and server is not None:
-        raise ValueError("give client or server, not both")
+        raise ValueError(_("give client or server, not both"))
     own = client is None
     if client is None:
         transport = None if server is None else _ServerTransport(server)

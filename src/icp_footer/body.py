@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Iterator
 from typing import Any, Protocol
 
+from icp_footer._i18n import _
 from icp_footer.injector import InjectionResult, Injector, Placement
 from icp_footer.policy import Plan, Policy, Target
 from icp_footer.render import detect_charset
@@ -302,12 +303,12 @@ class BodyRewriter:
                 out.append(codec.trailing)
                 self._passthrough = True
         elif self._original is not None and not out and self._kept > self._limit + _KEEP_SLACK:
-            log.info(
-                "icp-footer: the first %d bytes of a page (%s) gave nothing to send; "
-                "passed through untouched",
-                self._kept,
-                self._target.host,
-            )
+            if log.isEnabledFor(logging.INFO):
+                message = _(
+                    "icp-footer: the first {size} bytes of a page ({host}) gave nothing to "
+                    "send; passed through untouched"
+                )
+                log.info("%s", message.format(size=self._kept, host=self._target.host))
             out.append(self._give_back())
         elif codec is not None:
             # A sync flush per chunk keeps the stream moving: the client can render it now.
@@ -329,18 +330,17 @@ class BodyRewriter:
             self._complete(out)
             return
         if self._original is not None:
-            log.warning(
-                "icp-footer: a %s body (%s) ended before its stream did; sent as it came",
-                self._plan.encoding,
-                self._target.host,
+            message = _(
+                "icp-footer: a {encoding} body ({host}) ended before its stream did; "
+                "sent as it came"
             )
+            log.warning("%s", message.format(encoding=self._plan.encoding, host=self._target.host))
             out.append(self._give_back())
             return
-        log.warning(
-            "icp-footer: a %s body (%s) ended before its stream did; left unterminated",
-            self._plan.encoding,
-            self._target.host,
+        message = _(
+            "icp-footer: a {encoding} body ({host}) ended before its stream did; left unterminated"
         )
+        log.warning("%s", message.format(encoding=self._plan.encoding, host=self._target.host))
         self._abandon(out, "the body ended before its compressed stream did")
 
     def _complete(self, out: list[bytes]) -> None:
@@ -424,20 +424,21 @@ class BodyRewriter:
         else:
             charset = detect_charset(self._plan.content_type, head)
         if charset is None or charset.startswith("utf-16"):
-            log.info(
-                "icp-footer: %s page (%s): passed through untouched",
-                charset or "unknown-charset",
-                self._target.host,
-            )
+            if log.isEnabledFor(logging.INFO):
+                message = _("icp-footer: {charset} page ({host}): passed through untouched")
+                log.info(
+                    "%s",
+                    message.format(charset=charset or _("unknown-charset"), host=self._target.host),
+                )
             return None
         snippet, patterns = self._policy.snippet(self._target, self._plan, charset, head)
         if self._codec is not None and "recompress" not in _logged_once:
             _logged_once.add("recompress")
-            log.info(
-                "icp-footer: recompressing a %s page; putting icp-footer inside the "
-                "compression middleware is cheaper",
-                self._plan.encoding,
+            message = _(
+                "icp-footer: recompressing a {encoding} page; putting icp-footer inside the "
+                "compression middleware is cheaper"
             )
+            log.info("%s", message.format(encoding=self._plan.encoding))
         return Injector(snippet, already_shown=patterns, lookbehind_limit=self._limit)
 
     def _give_back(self) -> bytes:
@@ -448,10 +449,12 @@ class BodyRewriter:
 
     def _fail(self, out: list[bytes]) -> None:
         if self._original is not None:  # nothing went out; it holds every chunk, this one too
-            log.exception("icp-footer: rewriting failed; sending the original body")
+            log.exception("%s", _("icp-footer: rewriting failed; sending the original body"))
             out[:] = [self._give_back()]
             return
-        log.exception("icp-footer: rewriting failed mid-stream; ending the body where it broke")
+        log.exception(
+            "%s", _("icp-footer: rewriting failed mid-stream; ending the body where it broke")
+        )
         with contextlib.suppress(Exception):
             self._abandon(out, "rewriting failed mid-stream")
         # Identity bytes can follow as they come; a compressed stream cannot be spliced.

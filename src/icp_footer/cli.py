@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import urljoin, urlsplit
 
 from icp_footer import __version__, _scan
-from icp_footer._i18n import LANGUAGES, _, set_language
+from icp_footer._i18n import LANGUAGES, N_, _, set_language
 from icp_footer.config import (
     ConfigError,
     Settings,
@@ -335,7 +335,8 @@ def pretty_html(html: str) -> str:
 
 # -- check -----------------------------------------------------------------------------------
 
-_CHECK_EPILOG = """\
+_CHECK_EPILOG = N_(
+    """\
 exit status: 0 every page is compliant; 1 some page is not (no ICP number, a malformed
 number, a link to a wrong or dead address, an expected number missing); 2 some page could
 not be checked (unreachable, timed out, not 2xx, not HTML) or the command line is wrong.
@@ -356,6 +357,7 @@ examples:
   icp-footer check --app path/to/site.py:app /   # a path is sent to http://localhost/
   icp-footer check --render --screenshot shots/ https://example.cn/
 """
+)
 
 
 def load_app(spec: str) -> Any:
@@ -366,20 +368,23 @@ def load_app(spec: str) -> Any:
     """
     target, sep, attr = spec.rpartition(":")
     if not sep or not target or not attr:
-        raise ValueError(f"--app {spec!r}: write MODULE:APP or path/to/file.py:APP")
+        message = _("--app {spec!r}: write MODULE:APP or path/to/file.py:APP")
+        raise ValueError(message.format(spec=spec))
     call = attr.endswith("()")
     attr = attr.removesuffix("()")
     if target.endswith(".py") or os.sep in target or "/" in target:
         path = Path(target).resolve()
         if not path.is_file():
-            raise ValueError(f"--app {spec!r}: {path} does not exist")
+            raise ValueError(
+                _("--app {spec!r}: {path} does not exist").format(spec=spec, path=path)
+            )
         directory = str(path.parent)
         if directory not in sys.path:
             sys.path.insert(0, directory)
         name = path.stem
         module_spec = importlib.util.spec_from_file_location(name, path)
         if module_spec is None or module_spec.loader is None:
-            raise ValueError(f"--app {spec!r}: cannot import {path}")
+            raise ValueError(_("--app {spec!r}: cannot import {path}").format(spec=spec, path=path))
         module = importlib.util.module_from_spec(module_spec)
         sys.modules[name] = module
         module_spec.loader.exec_module(module)
@@ -393,7 +398,8 @@ def load_app(spec: str) -> Any:
         for part in attr.split("."):
             app = getattr(app, part)
     except AttributeError:
-        raise ValueError(f"--app {spec!r}: {target} has no attribute {attr!r}") from None
+        message = _("--app {spec!r}: {target} has no attribute {attr!r}")
+        raise ValueError(message.format(spec=spec, target=target, attr=attr)) from None
     return app() if call else app
 
 
@@ -411,24 +417,29 @@ _MARKS = {"error": ("✗", "31"), "warning": ("!", "33"), "info": ("i", "2")}
 
 
 def _number_line(kind: str, number: NumberReport, failed: bool, paint: _Paint) -> str:
-    details = ["valid" if number.valid else "malformed"]
-    details.append(f"linked to {number.link}" if number.linked else "not linked")
-    if number.badge is not None:
-        details.append("badge" if number.badge else "no badge")
+    details = [_("valid") if number.valid else _("malformed")]
     details.append(
-        {"footer": "in the site footer", "end": "at the end of the page"}.get(
-            number.placement, "not at the bottom"
-        )
+        _("linked to {link}").format(link=number.link) if number.linked else _("not linked")
     )
+    if number.badge is not None:
+        details.append(_("badge") if number.badge else _("no badge"))
+    if number.placement == "footer":
+        details.append(_("in the site footer"))
+    elif number.placement == "end":
+        details.append(_("at the end of the page"))
+    else:
+        details.append(_("not at the bottom"))
     mark = paint("31", "✗") if failed else paint("32", "✓")
-    return f"  {mark} {kind} {number.text}: {', '.join(details)}"
+    return f"  {mark} {kind} " + _("{number}: {details}").format(
+        number=number.text, details=_(", ").join(details)
+    )
 
 
 def _finding_lines(finding: Finding, paint: _Paint, indent: str) -> list[str]:
     symbol, colour = _MARKS[finding.severity]
     lines = [f"{indent}{paint(colour, symbol)} {finding.message}"]
     if finding.fix:
-        lines.append(f"{indent}  fix: {finding.fix}")
+        lines.append(f"{indent}  " + _("fix: {fix}").format(fix=finding.fix))
     return lines
 
 
@@ -668,10 +679,8 @@ def _check(args: argparse.Namespace) -> int:
         from icp_footer import audit  # noqa: PLC0415 - needs the audit extra
     except ImportError as error:
         extra = "render" if args.render else "audit"
-        print(
-            f"icp-footer check: {error}: install it with pip install 'icp-footer[{extra}]'",
-            file=sys.stderr,
-        )
+        message = _("icp-footer check: {error}: install it with pip install 'icp-footer[{extra}]'")
+        print(message.format(error=error, extra=extra), file=sys.stderr)
         return 2
     concurrency = args.concurrency if args.concurrency is not None else 4 if args.render else 8
     try:
@@ -811,7 +820,7 @@ def _main(argv: list[str]) -> int:
             "Fetch each home page and check its ICP and PSB numbers: shown in the "
             "visible text, well-formed, linked to the right address, at the bottom of the page."
         ),
-        epilog=_CHECK_EPILOG,
+        epilog=_(_CHECK_EPILOG),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument(

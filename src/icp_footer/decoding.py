@@ -32,6 +32,7 @@ from typing import Literal
 
 import charset_normalizer
 
+from icp_footer._i18n import N_
 from icp_footer.render import _content_type_charset, _label, _Prescan
 
 __all__ = ["STEPS", "DecodedPage", "Step", "decode_page"]
@@ -39,15 +40,15 @@ __all__ = ["STEPS", "DecodedPage", "Step", "decode_page"]
 Step = Literal["bom", "header", "meta", "late-meta", "utf-8", "detected", "default"]
 
 STEPS: dict[Step, str] = {
-    "bom": "a byte-order mark",
-    "header": "the charset of the Content-Type header",
-    "meta": "a <meta> in the first 1,024 bytes",
-    "late-meta": "a <meta> in the <head> past the first 1,024 bytes",
-    "utf-8": "the content (strict UTF-8)",
-    "detected": "the content (detected)",
-    "default": "nothing declared or detected (the windows-1252 default)",
+    "bom": N_("a byte-order mark"),
+    "header": N_("the charset of the Content-Type header"),
+    "meta": N_("a <meta> in the first 1,024 bytes"),
+    "late-meta": N_("a <meta> in the <head> past the first 1,024 bytes"),
+    "utf-8": N_("the content (strict UTF-8)"),
+    "detected": N_("the content (detected)"),
+    "default": N_("nothing declared or detected (the windows-1252 default)"),
 }
-"""What each step means, in words."""
+"""What each step means, in words (translated where shown)."""
 
 PRESCAN_BYTES = 1024
 """How far the HTML Standard's prescan (step 3) reads."""

@@ -26,17 +26,16 @@ from weakref import WeakKeyDictionary
 from flask import Flask, current_app, has_request_context, request
 from markupsafe import Markup
 
-from icp_footer.config import _EXAMPLES, VARIABLES, ConfigError, Settings
+from icp_footer._i18n import _
+from icp_footer.config import _EXAMPLES, VARIABLES, ConfigError, Problem, Settings
 from icp_footer.templating import footer_markup, request_host
 from icp_footer.wsgi import ICPFooterMiddleware
 
 __all__ = ["ICPFooter"]
 
 _PREFIX = "ICP_FOOTER_"
-# A problem as config.load words it: "VARIABLE<what is wrong>. Example: VARIABLE=VALUE".
-_PROBLEM = re.compile(
-    r"(?P<var>ICP_FOOTER_[A-Z_]+)(?P<what>.*)\. Example: (?P=var)=(?P<value>.*)\Z"
-)
+# The statement of a problem config.load finds names its variable first.
+_VARIABLE = re.compile(r"ICP_FOOTER_[A-Z_]+")
 
 
 class ICPFooter:
@@ -105,7 +104,7 @@ class ICPFooter:
             app = current_app._get_current_object()  # type: ignore[attr-defined]
         middleware = self._middlewares.get(app)
         if middleware is None:
-            raise RuntimeError("ICPFooter.init_app() was not called for this app")
+            raise RuntimeError(_("ICPFooter.init_app() was not called for this app"))
         return middleware.settings
 
 
@@ -117,10 +116,18 @@ def _unknown(key: str) -> str:
     # Every name shares the prefix: compare what follows it.
     names = [variable.removeprefix(_PREFIX) for variable in VARIABLES]
     guess = [_PREFIX + g for g in difflib.get_close_matches(key.removeprefix(_PREFIX), names, 1)]
-    hint = f"; did you mean {guess[0]}?" if guess else f" (they are {', '.join(VARIABLES)})."
     variable = guess[0] if guess else "ICP_FOOTER_NUMBER"
     example = _config_example(variable, _example_value(variable))
-    return f'app.config["{key}"]: not an icp-footer setting{hint} Example: {example}'
+    if guess:
+        message = _(
+            'app.config["{key}"]: not an icp-footer setting; did you mean {guess}? '
+            "Example: {example}"
+        )
+        return message.format(key=key, guess=guess[0], example=example)
+    message = _(
+        'app.config["{key}"]: not an icp-footer setting (they are {names}). Example: {example}'
+    )
+    return message.format(key=key, names=", ".join(VARIABLES), example=example)
 
 
 def _example_value(variable: str) -> str:
@@ -133,12 +140,23 @@ def _config_example(variable: str, value: str) -> str:
 
 
 def _name_source(problem: str, from_config: Mapping[str, Any]) -> str:
-    """``problem`` naming where its setting came from: the app.config key or the environment."""
-    match = _PROBLEM.match(problem)
+    """``problem`` naming where its setting came from: the app.config key or the environment.
+
+    It must be a :class:`~icp_footer.config.Problem` whose statement starts with the
+    variable and whose example sets it (``VARIABLE=VALUE``): in any language, the parts
+    are read, not the words. Any other problem is returned as it is.
+    """
+    if not isinstance(problem, Problem) or problem.example is None:
+        return problem
+    match = _VARIABLE.match(problem.statement)
     if match is None:
         return problem
-    variable, what = match["var"], match["what"]
+    variable = match[0]
+    name, sep, value = problem.example.partition("=")
+    if name != variable or not sep:
+        return problem
     if variable not in from_config:
-        return f"environment variable {problem}"
-    example = _config_example(variable, match["value"].strip('"'))
-    return f'app.config["{variable}"]{what}. Example: {example}'
+        return _("environment variable {problem}").format(problem=problem)
+    what = problem.statement.removeprefix(variable)
+    example = _config_example(variable, value.strip('"'))
+    return Problem(f'app.config["{variable}"]{what}', example)

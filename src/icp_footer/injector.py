@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from icp_footer import _scan
+from icp_footer._i18n import N_, _
 from icp_footer._scan import ATTRS as _ATTRS
 from icp_footer._scan import TAG as _TAG
 
@@ -352,7 +353,7 @@ class Injector:
     def _fail(self, unsent: tuple[bytes, ...]) -> bytes:
         # The caller has had every input byte before ``unsent``: returning it, and every
         # later chunk untouched, keeps the output equal to the input.
-        log.exception("icp-footer: rewriting failed; passing the body through unchanged")
+        log.exception("%s", _("icp-footer: rewriting failed; passing the body through unchanged"))
         self._failed = True
         self.result = InjectionResult(Placement.NOT_INSERTED, None, b"", "internal error")
         self._held, self._buf, self._pending = [], b"", []
@@ -391,8 +392,11 @@ class Injector:
             # Nothing after </body> can move the insertion far: it goes there now.
             self._decide_at_candidate(out)
             return
-        self._note = "the site footer was too far from </body> (look-behind limit)"
-        log.info("icp-footer: %s; inserting before </body> instead", self._note)
+        # The note ends up in InjectionResult.reason, which stays English: only the log is not.
+        self._note = N_("the site footer was too far from </body> (look-behind limit)")
+        if log.isEnabledFor(logging.INFO):
+            message = _("icp-footer: {note}; inserting before </body> instead")
+            log.info("%s", message.format(note=_(self._note)))
         held, candidate = b"".join(self._held), self._candidate
         self._candidate = None
         self._held, self._held_size = [], 0
@@ -472,8 +476,9 @@ class Injector:
         self._buf_emitted = self._e - keep if self._e > keep else 0
         if len(self._buf) > self._limit:
             # One unfinished construct larger than the limit: stop rewriting, lose nothing.
-            self._note = "an unfinished tag longer than the look-behind limit"
-            log.warning("icp-footer: %s; passing the rest through", self._note)
+            self._note = N_("an unfinished tag longer than the look-behind limit")
+            message = _("icp-footer: {note}; passing the rest through")
+            log.warning("%s", message.format(note=_(self._note)))
             self._flush(out, buf, base, len(buf))
             if self._candidate is not None and not self._site_footer_open:
                 self._decide_at_candidate(out)  # what the construct holds cannot move it
@@ -947,7 +952,10 @@ class Injector:
     def _stop_tracking(self, out: list[bytes]) -> None:
         """Nesting went past _MAX_DEPTH: stop tracking, and so give up on the site footer."""
         self._note = f"elements nested deeper than {_MAX_DEPTH}"
-        log.info("icp-footer: %s; inserting before </body> instead", self._note)
+        if log.isEnabledFor(logging.INFO):
+            note = _("elements nested deeper than {depth}").format(depth=_MAX_DEPTH)
+            message = _("icp-footer: {note}; inserting before </body> instead")
+            log.info("%s", message.format(note=note))
         if self._candidate is not None and self._candidate_placement is Placement.FOOTER:
             self._candidate = None
             self._release_held(out)

@@ -22,6 +22,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
+from icp_footer._i18n import _
 from icp_footer.config import (
     _OVERRIDES,
     ICP_URL,
@@ -143,21 +144,21 @@ class Policy:
         return Target(shown, site, head)
 
     def _warn_missing(self, shown: str, host: str | None) -> None:
+        what = repr(shown) if shown else _loggable(host or "")
+        if not self._may_warn(what):
+            return
         if shown:
-            what = repr(shown)
-            message = (
-                "icp-footer: no ICP number for host %s; showing the warning banner. Set "
+            message = _(
+                "icp-footer: no ICP number for host {host}; showing the warning banner. Set "
                 "ICP_FOOTER_NUMBER, or an ICP_FOOTER_DOMAINS entry (DOMAIN=NUMBER, or "
                 "DOMAIN=none to show nothing)"
             )
         else:
-            what = _loggable(host or "")
-            message = (
-                "icp-footer: no ICP number, and the Host header %s is not a valid host name; "
-                "showing the warning banner without it"
+            message = _(
+                "icp-footer: no ICP number, and the Host header {host} is not a valid host "
+                "name; showing the warning banner without it"
             )
-        if self._may_warn(what):
-            log.warning(message, what)
+        log.warning("%s", message.format(host=what))
 
     def _may_warn(self, key: str | None) -> bool:
         """True the first time ``key`` is seen, while the minute's allowance lasts.
@@ -184,12 +185,11 @@ class Policy:
                 elif fresh:
                     self._unwarned += 1
         if unwarned:
-            log.warning(
-                "icp-footer: %d more hosts without a number (not logged one by one: "
-                "at most %d a minute)",
-                unwarned,
-                _WARN_LIMIT,
+            message = _(
+                "icp-footer: {count} more hosts without a number (not logged one by one: "
+                "at most {limit} a minute)"
             )
+            log.warning("%s", message.format(count=unwarned, limit=_WARN_LIMIT))
         return report
 
     # -- 2. the response ------------------------------------------------------------------
