@@ -167,7 +167,7 @@ def test_the_wheel_works_in_a_clean_virtualenv(dist: Path, tmp_path: Path) -> No
     )
     assert pure.stdout.rstrip().endswith("(pure-Python scanner)")
     config = subprocess.run(
-        [str(bin_dir / "icp-footer"), "config", "--host", "www.example.cn"],
+        [str(bin_dir / "icp-footer"), "config", "--host", "www.example.cn", "--snippet"],
         env={**env, "ICP_FOOTER_NUMBER": NUMBER, "ICP_FOOTER_PSB": "京公网安备 11010502030143号"},
         capture_output=True,
         text=True,

@@ -30,8 +30,6 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-import charset_normalizer
-
 from icp_footer._i18n import N_
 from icp_footer.render import _content_type_charset, _label, _Prescan
 
@@ -171,6 +169,8 @@ def _is_utf8(body: bytes) -> bool:
 
 def _detect(body: bytes) -> str | None:
     """The legacy CJK encoding charset-normalizer finds, as render's codec name."""
+    import charset_normalizer  # noqa: PLC0415 - the audit extra; the core CLI imports this module
+
     best = charset_normalizer.from_bytes(body, cp_isolation=list(_DETECTABLE)).best()
     return None if best is None else _DETECTABLE.get(best.encoding)
 
