@@ -26,10 +26,12 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from icp_footer import _i18n
+from icp_footer import _i18n, visual
+from icp_footer.audit import audit_html
 from icp_footer.config import ConfigError, Problem, load, unknown_variables
 from icp_footer.numbers import recognise_icp
 from icp_footer.policy import Policy
+from icp_footer.visual import DESKTOP, PHONE, RenderReport, ViewportReport
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "icp_footer"
@@ -284,6 +286,98 @@ def test_a_domains_file_names_its_lines_in_chinese(
     (problem,) = caught.value.problems
     assert problem.startswith(f"ICP_FOOTER_DOMAINS_FILE {path} 第 3 行：")
     assert "example.cn 有两个条目：第 1 行和第 3 行" in problem
+
+
+def rendered_report() -> RenderReport:
+    """A page as ``icp-footer check --render`` judges it, measured by hand: one number that
+    is small, faint, off centre, not at the bottom and linked elsewhere; one that is covered."""
+    number = "京ICP备12345678号-1"
+    target = visual._Target(number, "ICP", "filing", number, (0, 0), (0, len(number)))
+    seen: dict[str, object] = {
+        "hidden_by": None,
+        "box": {"left": 100.0, "top": 700.0, "width": 120.0, "height": 10.0},
+        "clipped_by": None,
+        "shown_fraction": 1.0,
+        "off_screen": False,
+        "covered_by": None,
+        "link": "https://example.com/",
+        "own_link": None,
+        "font_size": 10.0,
+        "colour": [200, 200, 200, 1],
+        "layers": {
+            "layers": [{"background": [255, 255, 255, 1], "opacity": 1, "image": True}],
+            "canvas": [255, 255, 255, 1],
+            "canvasImage": False,
+        },
+        "line": {"centre_offset": -300.0},
+        "below": 120.0,
+        "below_what": "div.cookie-banner",
+        "to_end": 130.0,
+        "badge": None,
+    }
+    small = visual._judge(target, seen, DESKTOP.width)
+    covered = visual._judge(target, {**seen, "covered_by": "div.chat", "link": None}, PHONE.width)
+    return RenderReport(
+        url="http://localhost/",
+        viewports=(
+            ViewportReport(DESKTOP, numbers=(small,), screenshot="shots/localhost-desktop.png"),
+            ViewportReport(PHONE, numbers=(covered,)),
+        ),
+    )
+
+
+def test_a_rendered_report_is_in_chinese() -> None:
+    _i18n.set_language("zh")
+    try:
+        shown = visual.format_render_report(rendered_report())
+    finally:
+        _i18n.set_language(None)
+    lines = shown.splitlines()
+    expected = [
+        "✗ http://localhost/: 不合规",
+        "  desktop 1280×800：已保存 shots/localhost-desktop.png",
+        "    ✗ ICP 京ICP备12345678号-1：可见、10px、对比度 1.67:1、未居中（-300px）、"
+        "其下方还有 120px 的内容、链接到 https://example.com/",
+        "        ✗ 京ICP备12345678号-1 链接到 https://example.com/，而不是工信部备案系统"
+        "（点击其中心时实际点到的链接）",
+        "        ! 京ICP备12345678号-1 的字号为 10px，小于 12px",
+        "          建议：将 京ICP备12345678号-1 的 font-size 设为 12px 或更大",
+        "        ! 京ICP备12345678号-1 的对比度为 1.67:1（#ffffff 上的 #c8c8c8），低于 3:1"
+        "（其后有背景图片，未计入图片的颜色）",
+        "        ! 京ICP备12345678号-1 没有居中：它所在行的中心位于页面中心左侧 300px（容差 26px）",
+        "        ! 京ICP备12345678号-1 不在页面底部：'div.cookie-banner' 延伸到它下方 120px",
+        "    ✗ ICP 京ICP备12345678号-1：不可见、没有链接",
+        "        ✗ 京ICP备12345678号-1 不可见：其中心被 div.chat 遮住",
+    ]
+    for line in expected:
+        assert line in lines, (line, shown)
+    english = visual.format_render_report(rendered_report())
+    assert "京ICP备12345678号-1 is set in 10px type, smaller than 12px" in english
+    assert not CJK.search(english.replace("京ICP备12345678号-1", "")), english
+    assert not re.search(r"\b(is|not|the|fix|visible|linked|contrast|saved)\b", shown), shown
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_browser_replaces_the_markup_audits_link_finding_in_either_language(
+    lang: str,
+) -> None:
+    """The markup audit's findings are translated when made; the browser's own link finding
+    still replaces the audit's, rather than standing beside it."""
+    (number,) = rendered_report().viewports[0].numbers
+    target = visual._Target(number.text, "ICP", "filing", number.text, (0, 0), (0, 1))
+    page = (
+        "<!doctype html><body><footer><a href='https://example.com/'>"
+        f"{number.text}</a></footer><p>after</p>"
+    )
+    _i18n.set_language(lang)
+    try:
+        markup = audit_html(page, "http://localhost/", ("京ICP备87654321号",)).findings
+        kept = visual._markup_findings(markup, [(target, number)])
+    finally:
+        _i18n.set_language(None)
+    assert any(f.number == number.text and f.severity == "error" for f in markup), markup
+    assert [f for f in kept if f.number == number.text] == [], kept
+    assert any("87654321" in f.message for f in kept), kept  # the expected number stays
 
 
 # -- end to end ------------------------------------------------------------------------------

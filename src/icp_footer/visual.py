@@ -53,6 +53,7 @@ import math
 import os
 import re
 import shutil
+import string
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
@@ -64,6 +65,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
+from icp_footer._i18n import N_, _
 from icp_footer.audit import (
     Finding,
     _icp_link_problem,
@@ -406,8 +408,10 @@ def find_chromium(playwright: Playwright | None = None) -> str:
         path = shutil.which(named)
         if path is None:
             raise RenderUnavailableError(
-                f"ICP_FOOTER_CHROMIUM={named!r} is not an executable; point it at a Chromium "
-                "or Chrome binary, e.g. ICP_FOOTER_CHROMIUM=/usr/bin/chromium"
+                _(
+                    "ICP_FOOTER_CHROMIUM={named} is not an executable; point it at a Chromium "
+                    "or Chrome binary, e.g. ICP_FOOTER_CHROMIUM=/usr/bin/chromium"
+                ).format(named=repr(named))
             )
         return path
     for name in _CHROMIUM_NAMES:
@@ -419,11 +423,11 @@ def find_chromium(playwright: Playwright | None = None) -> str:
         if own and os.path.isfile(own):
             return own
     raise RenderUnavailableError(
-        "no Chromium found (looked for ICP_FOOTER_CHROMIUM, "
-        + ", ".join(_CHROMIUM_NAMES)
-        + " on PATH, and Playwright's own). Install one: apt-get install chromium "
-        "(Debian, Ubuntu), or python -m playwright install chromium; or set "
-        "ICP_FOOTER_CHROMIUM=/path/to/chrome"
+        _(
+            "no Chromium found (looked for ICP_FOOTER_CHROMIUM, {names} on PATH, and "
+            "Playwright's own). Install one: apt-get install chromium (Debian, Ubuntu), or "
+            "python -m playwright install chromium; or set ICP_FOOTER_CHROMIUM=/path/to/chrome"
+        ).format(names=", ".join(_CHROMIUM_NAMES))
     )
 
 
@@ -432,7 +436,9 @@ def _playwright() -> Any:
         from playwright.async_api import async_playwright  # noqa: PLC0415 - the render extra
     except ImportError as error:
         raise RenderUnavailableError(
-            f"Playwright is not installed ({error}): {_INSTALL_RENDER}"
+            _("Playwright is not installed ({error}): {install}").format(
+                error=error, install=_INSTALL_RENDER
+            )
         ) from None
     return async_playwright
 
@@ -532,14 +538,16 @@ def _hiding(seen: Mapping[str, Any]) -> str | None:
     if seen["hidden_by"]:
         return str(seen["hidden_by"])
     if seen["box"] is None:
-        return "it has no size on the page (an empty box, font-size 0, or not laid out)"
+        return _("it has no size on the page (an empty box, font-size 0, or not laid out)")
     if seen["clipped_by"]:
         shown = round(100 * float(seen["shown_fraction"]))
-        return f"clipped by {seen['clipped_by']} (overflow hidden): {shown}% of it shows"
+        return _("clipped by {element} (overflow hidden): {shown}% of it shows").format(
+            element=seen["clipped_by"], shown=shown
+        )
     if seen["off_screen"]:
-        return "it lies outside the page, where no scrolling reaches"
+        return _("it lies outside the page, where no scrolling reaches")
     if seen["covered_by"]:
-        return f"covered by {seen['covered_by']} at its centre"
+        return _("covered by {element} at its centre").format(element=seen["covered_by"])
     return None
 
 
@@ -547,19 +555,23 @@ def _hiding_fix(seen: Mapping[str, Any], text: str) -> str:
     hidden = str(seen["hidden_by"] or "")
     if hidden.startswith("display:none"):
         where = hidden.removeprefix("display:none on ")
-        return f"show {where} at this width too (look for a media query that hides it)"
-    if hidden:
-        return f"remove {hidden}"
-    if seen["box"] is None:
-        return f"give {text} a visible size"
-    if seen["clipped_by"]:
-        return f"let {seen['clipped_by']} grow with its content (or drop overflow:hidden)"
-    if seen["covered_by"]:
-        return (
-            f"keep {seen['covered_by']} off the number: leave room for it below the footer "
-            "(padding-bottom as tall as it) or let visitors close it"
+        return _("show {element} at this width too (look for a media query that hides it)").format(
+            element=where
         )
-    return f"move {text} onto the page"
+    if hidden:
+        return _("remove {rule}").format(rule=hidden)
+    if seen["box"] is None:
+        return _("give {number} a visible size").format(number=text)
+    if seen["clipped_by"]:
+        return _("let {element} grow with its content (or drop overflow:hidden)").format(
+            element=seen["clipped_by"]
+        )
+    if seen["covered_by"]:
+        return _(
+            "keep {element} off the number: leave room for it below the footer "
+            "(padding-bottom as tall as it) or let visitors close it"
+        ).format(element=seen["covered_by"])
+    return _("move {number} onto the page").format(number=text)
 
 
 def _link_problem(target: _Target, link: str | None) -> Finding | None:
@@ -603,8 +615,10 @@ def _badge_findings(text: str, badge: Badge) -> list[Finding]:
         return [
             Finding(
                 "warning",
-                f"no badge image next to {text}",
-                f"put the PSB badge <img> just before {text}, inside its link",
+                _("no badge image next to {number}").format(number=text),
+                _("put the PSB badge <img> just before {number}, inside its link").format(
+                    number=text
+                ),
                 text,
             )
         ]
@@ -612,8 +626,10 @@ def _badge_findings(text: str, badge: Badge) -> list[Finding]:
         return [
             Finding(
                 "warning",
-                f"the badge next to {text} did not load ({_short(badge.src, 80)})",
-                "serve the badge image from your own site (or inline it as a data: URI)",
+                _("the badge next to {number} did not load ({src})").format(
+                    number=text, src=_short(badge.src, 80)
+                ),
+                _("serve the badge image from your own site (or inline it as a data: URI)"),
                 text,
             )
         ]
@@ -621,8 +637,8 @@ def _badge_findings(text: str, badge: Badge) -> list[Finding]:
         return [
             Finding(
                 "warning",
-                f"the badge next to {text} is not shown (it has no size)",
-                "give the badge image a size, e.g. 16px by 16px",
+                _("the badge next to {number} is not shown (it has no size)").format(number=text),
+                _("give the badge image a size, e.g. 16px by 16px"),
                 text,
             )
         ]
@@ -637,14 +653,22 @@ def _judge(target: _Target, seen: Mapping[str, Any], page_width: float) -> Sight
     visible = hiding is None
     if not visible:
         findings.append(
-            Finding("error", f"{text} is not visible: {hiding}", _hiding_fix(seen, text), text)
+            Finding(
+                "error",
+                _("{number} is not visible: {why}").format(number=text, why=hiding),
+                _hiding_fix(seen, text),
+                text,
+            )
         )
     link = seen["link"] if visible else seen["own_link"]
     problem = _link_problem(target, link)
     if problem is not None:
         if visible and link != seen["own_link"]:
             problem = replace(
-                problem, message=problem.message + " (what a click at its centre meets)"
+                problem,
+                message=_("{message} (what a click at its centre meets)").format(
+                    message=problem.message
+                ),
             )
         findings.append(problem)
 
@@ -653,22 +677,36 @@ def _judge(target: _Target, seen: Mapping[str, Any], page_width: float) -> Sight
         findings.append(
             Finding(
                 "warning",
-                f"{text} is set in {font:g}px type, smaller than {MIN_FONT_PX:g}px",
-                f"give {text} font-size: {MIN_FONT_PX:g}px or more",
+                _("{number} is set in {size:g}px type, smaller than {minimum:g}px").format(
+                    number=text, size=font, minimum=MIN_FONT_PX
+                ),
+                _("give {number} font-size: {minimum:g}px or more").format(
+                    number=text, minimum=MIN_FONT_PX
+                ),
                 text,
             )
         )
 
     colour, background, ratio, image = _colours(seen)
     if visible and ratio is not None and ratio < MIN_CONTRAST:
-        note = " (a background image is behind it; its colours are not counted)" if image else ""
+        message = _(
+            "{number} has a contrast ratio of {ratio:.2f}:1 ({colour} on {background}), "
+            "below {minimum:g}:1"
+        ).format(
+            number=text, ratio=ratio, colour=colour, background=background, minimum=MIN_CONTRAST
+        )
+        if image:
+            message = _(
+                "{message} (a background image is behind it; its colours are not counted)"
+            ).format(message=message)
         findings.append(
             Finding(
                 "warning",
-                f"{text} has a contrast ratio of {ratio:.2f}:1 ({colour} on {background}), "
-                f"below {MIN_CONTRAST:g}:1{note}",
-                f"darken the text of {text} or lighten what is behind it "
-                f"(or the other way round) to at least {MIN_CONTRAST:g}:1",
+                message,
+                _(
+                    "darken the text of {number} or lighten what is behind it "
+                    "(or the other way round) to at least {minimum:g}:1"
+                ).format(number=text, minimum=MIN_CONTRAST),
                 text,
             )
         )
@@ -679,13 +717,25 @@ def _judge(target: _Target, seen: Mapping[str, Any], page_width: float) -> Sight
         tolerance = _tolerance(page_width)
         centred = abs(offset) <= tolerance
         if visible and not centred:
-            side = "left" if offset < 0 else "right"
+            side = (
+                _(
+                    "{number} is not centred: its line's centre is {offset:.0f}px left of "
+                    "the page's centre (tolerance {tolerance:.0f}px)"
+                )
+                if offset < 0
+                else _(
+                    "{number} is not centred: its line's centre is {offset:.0f}px right of "
+                    "the page's centre (tolerance {tolerance:.0f}px)"
+                )
+            )
             findings.append(
                 Finding(
                     "warning",
-                    f"{text} is not centred: its line's centre is {abs(offset):.0f}px {side} of "
-                    f"the page's centre (tolerance {tolerance:.0f}px)",
-                    f"centre the line that holds {text} (text-align: center on the page footer)",
+                    side.format(number=text, offset=abs(offset), tolerance=tolerance),
+                    _(
+                        "centre the line that holds {number} "
+                        "(text-align: center on the page footer)"
+                    ).format(number=text),
                     text,
                 )
             )
@@ -695,9 +745,12 @@ def _judge(target: _Target, seen: Mapping[str, Any], page_width: float) -> Sight
         findings.append(
             Finding(
                 "warning",
-                f"{text} is not at the bottom: {seen['below_what']!r} reaches {below:.0f}px "
-                "below it",
-                f"make {text} the last line of the page (the bottom of the page footer)",
+                _("{number} is not at the bottom: {element} reaches {below:.0f}px below it").format(
+                    number=text, element=repr(seen["below_what"]), below=below
+                ),
+                _("make {number} the last line of the page (the bottom of the page footer)").format(
+                    number=text
+                ),
                 text,
             )
         )
@@ -764,10 +817,48 @@ def _best(judged: Sequence[tuple[_Target, Sighting]]) -> list[tuple[_Target, Sig
 
 # What the browser measures instead of the markup audit: the audit's findings about a number's
 # link, its place in the page and its badge (the link ones come from the same functions that
-# judge the browser's links, so they share these openings).
-_MEASURED = (" links to ", " is not a link to ", " is not at the bottom of the page")
-_MEASURED_STARTS = ("no badge image next to ",)
-_MEASURED_ENDS = (" is not inside the site footer, but at the end of the page",)
+# judge the browser's links). These are the audit's own messages (``audit.py``), recognised
+# in the reader's language: its findings are translated when they are made.
+_MEASURED = (
+    N_("{number} is not a link to the MIIT filing system"),
+    N_("{number} links to {link}: {host} has been dead since 2020 (no redirect)"),
+    N_(
+        "{number} links to {link} ({why}), not {url}: it works for a visitor, but hosting "
+        "providers' checks look for that address"
+    ),
+    N_("{number} links to {link}, not to the MIIT filing system"),
+    N_("{number} is not a link to the MPS filing system"),
+    N_("{number} links to the old portal {host}, reported unreachable since 2025"),
+    N_("{number} links to {link}, not to the MPS filing system"),
+    N_("{number} links to {link}; the filing system is https"),
+    N_("{number} links to the MPS site without its code="),
+    N_("{number} links to code={linked}, not to its own code {code}"),
+    N_("{number} is not inside the site footer, but at the end of the page"),
+    N_("{number} is not at the bottom of the page"),
+    N_("no badge image next to {number} (a CSS background is not seen here)"),
+)
+_NO_ICP_IN_TEXT = (
+    N_("no ICP number in the page's visible text"),
+    N_(
+        "no ICP number in the page's visible text; {number} appears only outside the visible "
+        "text (a script, a comment, an attribute or a hidden element): visitors and checkers "
+        "without JavaScript do not see it"
+    ),
+)
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    """``template`` in the reader's language, each ``{field}`` standing for any text."""
+    parts = [
+        re.escape(literal) + ("(?s:.*?)" if field is not None else "")
+        for literal, field, _spec, _conversion in string.Formatter().parse(_(template))
+    ]
+    return re.compile("".join(parts))
+
+
+def _says(message: str, templates: Sequence[str]) -> bool:
+    """Whether ``message`` is one of ``templates``, filled in and translated."""
+    return any(_pattern(template).fullmatch(message) for template in templates)
 
 
 def _markup_findings(
@@ -780,20 +871,13 @@ def _markup_findings(
     text" goes when the browser sees one (an element that CSS shows although its markup
     hides it).
     """
-    measured = {normalise(t.text) for t, _ in best} | {normalise(t.standard) for t, _ in best}
+    measured = {normalise(t.text) for t, s in best} | {normalise(t.standard) for t, s in best}
     icp_seen = any(t.kind == "ICP" and s.visible for t, s in best)
 
     def replaced(f: Finding) -> bool:
         if f.number is None:
-            return icp_seen and f.message.startswith("no ICP number")
-        if normalise(f.number) not in measured:
-            return False
-        message = f.message.removeprefix(f.number)
-        return (
-            message.startswith(_MEASURED)
-            or f.message.startswith(_MEASURED_STARTS)
-            or message.endswith(_MEASURED_ENDS)
-        )
+            return icp_seen and _says(f.message, _NO_ICP_IN_TEXT)
+        return normalise(f.number) in measured and _says(f.message, _MEASURED)
 
     return tuple(f for f in findings if not replaced(f))
 
@@ -870,25 +954,29 @@ async def _open(page: Page, url: str, report: ViewportReport) -> ViewportReport:
             url, wait_until="domcontentloaded", timeout=NAVIGATION_TIMEOUT_S * 1000
         )
     except PlaywrightTimeout:
-        return replace(report, error=f"timed out after {NAVIGATION_TIMEOUT_S:g} s")
+        timeout = _("timed out after {seconds:g} s").format(seconds=NAVIGATION_TIMEOUT_S)
+        return replace(report, error=timeout)
     except PlaywrightError as error:
-        return replace(report, error=f"unreachable: {_reason(error.message)}")
+        unreachable = _("unreachable: {reason}").format(reason=_reason(error.message))
+        return replace(report, error=unreachable)
     if response is None:
-        return replace(report, error="no response")
+        return replace(report, error=_("no response"))
     report = replace(report, final_url=page.url, status=response.status)
     if not 200 <= response.status < 300:
         reason = f" {response.status_text}" if response.status_text else ""
         return replace(report, error=f"HTTP {response.status}{reason}")
     media = (response.headers.get("content-type") or "").split(";")[0].strip().lower()
     if media and media not in _HTML_TYPES:
-        return replace(report, error=f"not an HTML page ({media})")
+        return replace(report, error=_("not an HTML page ({media})").format(media=media))
     try:
         await page.wait_for_load_state("load", timeout=LOAD_WAIT_S * 1000)
     except PlaywrightTimeout:
         late = Finding(
             "info",
-            f"the page had not finished loading after {LOAD_WAIT_S:g} s; "
-            "it was judged as it was then",
+            _(
+                "the page had not finished loading after {seconds:g} s; "
+                "it was judged as it was then"
+            ).format(seconds=LOAD_WAIT_S),
         )
         report = replace(report, findings=(late,))
     return report
@@ -912,7 +1000,7 @@ async def _measure(
     )
     report = replace(
         report,
-        numbers=tuple(sighting for _, sighting in best),
+        numbers=tuple(sighting for target, sighting in best),
         findings=(*_markup_findings(markup.findings, best), *report.findings),
         page_width=round(float(measured["doc_width"]), 1),
         page_height=round(float(measured["doc_height"]), 1),
@@ -948,9 +1036,13 @@ async def _visit(
         async with asyncio.timeout(JUDGE_TIMEOUT_S):
             return await _measure(page, report, expect, shot)
     except TimeoutError:
-        return replace(report, error=f"the page did not answer within {JUDGE_TIMEOUT_S:g} s")
+        late = _("the page did not answer within {seconds:g} s").format(seconds=JUDGE_TIMEOUT_S)
+        return replace(report, error=late)
     except PlaywrightError as error:
-        return replace(report, error=f"the browser failed on this page: {_reason(error.message)}")
+        failed = _("the browser failed on this page: {reason}").format(
+            reason=_reason(error.message)
+        )
+        return replace(report, error=failed)
     finally:
         await context.close()
 
@@ -1267,39 +1359,48 @@ def _paint(enabled: bool) -> Callable[[str, str], str]:
 
 def _facts(sighting: Sighting) -> str:
     if not sighting.visible:
-        facts = ["not visible"]  # why: in its finding
+        facts = [_("not visible")]  # why: in its finding
     else:
-        facts = ["visible"]
+        facts = [_("visible")]
         if sighting.font_size is not None:
             facts.append(f"{sighting.font_size:g}px")
         if sighting.contrast is not None:
-            facts.append(f"contrast {sighting.contrast:.2f}:1")
+            facts.append(_("contrast {ratio:.2f}:1").format(ratio=sighting.contrast))
         if sighting.centre_offset is not None:
-            state = "centred" if sighting.centred else "off centre"
-            facts.append(f"{state} ({sighting.centre_offset:+.0f}px)")
-        if sighting.at_bottom:
-            end = f", {sighting.to_end:.0f}px from the end" if sighting.to_end is not None else ""
-            facts.append(f"at the bottom{end}")
+            state = (
+                _("centred ({offset:+.0f}px)")
+                if sighting.centred
+                else _("off centre ({offset:+.0f}px)")
+            )
+            facts.append(state.format(offset=sighting.centre_offset))
+        if sighting.at_bottom and sighting.to_end is not None:
+            facts.append(
+                _("at the bottom, {distance:.0f}px from the end").format(distance=sighting.to_end)
+            )
+        elif sighting.at_bottom:
+            facts.append(_("at the bottom"))
         else:
-            facts.append(f"{sighting.below:.0f}px of content below it")
-    facts.append(f"linked to {sighting.link}" if sighting.link else "not linked")
+            facts.append(_("{distance:.0f}px of content below it").format(distance=sighting.below))
+    facts.append(
+        _("linked to {link}").format(link=sighting.link) if sighting.link else _("not linked")
+    )
     if sighting.badge is not None:
         badge = sighting.badge
         facts.append(
-            "no badge"
+            _("no badge")
             if not badge.found
-            else "badge loaded"
+            else _("badge loaded")
             if badge.loaded
-            else "badge not loaded"
+            else _("badge not loaded")
         )
-    return ", ".join(facts)
+    return _(", ").join(facts)
 
 
 def _finding_lines(finding: Finding, paint: Callable[[str, str], str], indent: str) -> list[str]:
     symbol, colour = _MARKS[finding.severity]
     lines = [f"{indent}{paint(colour, symbol)} {finding.message}"]
     if finding.fix:
-        lines.append(f"{indent}  fix: {finding.fix}")
+        lines.append(f"{indent}  " + _("fix: {fix}").format(fix=finding.fix))
     return lines
 
 
@@ -1307,23 +1408,26 @@ def format_render_report(report: RenderReport, *, colour: bool = False) -> str:
     """One page's block of human-readable output (ANSI colours with ``colour``)."""
     paint = _paint(colour)
     if report.ok:
-        lines = [f"{paint('32', '✓')} {report.url}: {paint('32', 'compliant')}"]
+        lines = [f"{paint('32', '✓')} {report.url}: {paint('32', _('compliant'))}"]
     elif report.error is not None and all(v.error is not None for v in report.viewports):
-        return f"{paint('31', '✗')} {report.url}: error: {report.error}"
+        error = _("error: {error}").format(error=report.error)
+        return f"{paint('31', '✗')} {report.url}: {error}"
     else:
-        lines = [f"{paint('31', '✗')} {report.url}: {paint('31', 'not compliant')}"]
+        lines = [f"{paint('31', '✗')} {report.url}: {paint('31', _('not compliant'))}"]
     for finding in report.findings:
         lines += _finding_lines(finding, paint, "  ")
     for view in report.viewports:
         v = view.viewport
         head = f"  {v.name} {v.width}×{v.height}"
         if view.error is not None:
-            lines.append(f"{head}: {paint('31', 'error')}: {view.error}")
+            lines.append(f"{head}: {paint('31', _('error'))}: {view.error}")
             continue
-        lines.append(head + (f": saved {view.screenshot}" if view.screenshot else ""))
+        saved = _(": saved {path}").format(path=view.screenshot) if view.screenshot else ""
+        lines.append(head + saved)
         for sighting in view.numbers:
             mark = paint("32", "✓") if sighting.ok else paint("31", "✗")
-            lines.append(f"    {mark} {sighting.kind} {sighting.text}: {_facts(sighting)}")
+            facts = _("{number}: {details}").format(number=sighting.text, details=_facts(sighting))
+            lines.append(f"    {mark} {sighting.kind} {facts}")
             for finding in sighting.findings:
                 lines += _finding_lines(finding, paint, "        ")
         for finding in view.findings:
@@ -1361,7 +1465,7 @@ def check_command(
 
     def progress(done: int, _total: int, report: RenderReport) -> None:
         if total > 1:
-            state = "error" if report.error else "ok" if report.ok else "not compliant"
+            state = _("error") if report.error else _("ok") if report.ok else _("not compliant")
             print(f"[{done}/{total}] {report.url} {state}", file=err, flush=True)
 
     try:
