@@ -611,10 +611,15 @@ HOSTILE: dict[str, tuple[Callable[[int], bytes], int, int]] = {
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_time_is_linear_in_the_input(name: str) -> None:
-    """Four times the input costs about four times the time: a quadratic path costs 16."""
+    """Four times the input costs about four times the time: a quadratic path costs 16.
+
+    The bound is 10, not 8: a carried construct of several megabytes is copied as it doubles,
+    and copies that size run slower per byte once they leave the caches (seen: 8.7 on a busy
+    machine for a linear path).
+    """
     make, n, chunk = HOSTILE[name]
     small, large = _cost(make(n), chunk), _cost(make(4 * n), chunk)
-    assert large / small < 8, f"{name}: {small * 1e3:.1f} ms -> {large * 1e3:.1f} ms"
+    assert large / small < 10, f"{name}: {small * 1e3:.1f} ms -> {large * 1e3:.1f} ms"
 
 
 _RSS_PROBE = """
