@@ -19,24 +19,9 @@ from hypothesis import strategies as st
 import icp_footer
 from conftest import compiled_scanner
 from icp_footer import _scan
-from icp_footer.injector import (
-    _END_NEEDLES,
-    _FOREIGN_STOP_END,
-    _FOREIGN_STOP_START,
-    _INTEGRATION_POINTS,
-    _RAWTEXT,
-    _START_NEEDLES,
-    Injector,
-)
+from icp_footer.injector import _RAWTEXT, _SCANNER_NAMES, Injector
 
-NAMES = (
-    _START_NEEDLES,
-    _END_NEEDLES,
-    _FOREIGN_STOP_START,
-    _FOREIGN_STOP_END,
-    _RAWTEXT,
-    tuple(sorted(_INTEGRATION_POINTS)),
-)
+NAMES = _SCANNER_NAMES  # the names the injector builds its scanner with
 FLAGS = st.sampled_from([0, _scan.EVERY_TAG, _scan.SKIP_TEXT, _scan.EVERY_TAG | _scan.SKIP_TEXT])
 
 PIECES = [
