@@ -35,6 +35,7 @@ PIECES = [
     b"<SCRIPT>", b"</Script>", b"</script ", b"<script", b"<!--", b"<Style>", b"</STYLE >",
     b"<textarea>", b"</textarea>", b"<TITLE>", b"</title>", b"<Footer>", b"</FOOTER>",
     b"<SVG>", b"</Svg>", b"<desc>", b"</desc>", b"<!--->", b"<!-->", b"--!>", b"<Body>",
+    b"<section>", b"</section>", b"<Article>", b"</article>", b"</table>", b"<nav>", b"</NAV>",
 ]  # fmt: skip
 DOCUMENTS = st.lists(st.sampled_from(PIECES), max_size=60).map(b"".join) | st.binary(max_size=200)
 
@@ -74,6 +75,81 @@ def _both() -> tuple[_scan.Scanner, _scan.Scanner]:
 def test_compiled_events_equal_the_reference(document: bytes, flags: int) -> None:
     reference, compiled = _both()
     assert _events(compiled, document, flags) == _events(reference, document, flags)
+
+
+def _plain_events(
+    scanner: _scan.Scanner, buf: bytes, flags: int, room: int, sectioning: bool
+) -> list[_scan.PlainEvent]:
+    """next_plain from each event on, as the injector asks (stopping where _events stops)."""
+    events: list[_scan.PlainEvent] = []
+    pos = 0
+    while True:
+        event = scanner.next_plain(buf, pos, flags, room, sectioning)
+        events.append(event)
+        if event[0] == _scan.UNFINISHED or (
+            flags & _scan.SKIP_TEXT
+            and (event[0] == _scan.COMMENT or event[3] in (b"script", *_RAWTEXT))
+        ):
+            return events
+        assert event[2] > pos
+        pos = event[2]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(DOCUMENTS, FLAGS, st.integers(0, 70), st.booleans())
+@example(b"<section><table></section></table></section>", 2, 512, False)
+@example(b"<nav><footer><footer></footer></footer></nav>", 2, 512, False)
+@example(b"<section>" * 70, 2, 512, False)
+def test_compiled_plain_events_equal_the_reference(
+    document: bytes, flags: int, room: int, sectioning: bool
+) -> None:
+    reference, compiled = _both()
+    expected = _plain_events(reference, document, flags, room, sectioning)
+    assert _plain_events(compiled, document, flags, room, sectioning) == expected
+
+
+def _section(count: int) -> bytes:
+    return b"<section>" * count
+
+
+@pytest.mark.parametrize(
+    ("document", "room", "sectioning", "event", "opened"),
+    [
+        # Balanced plain elements are no event; the first other needle is.
+        (b"<section><p>x</p></SECTION ><footer>", 512, False, (2, 28, 36, b"footer"), ()),
+        # Those still open come back with the event, outermost first.
+        (b"<section><nav x='>'>", 512, False, (0, 20, 20, None), (b"section", b"nav")),
+        # A <footer> is plain inside a sectioning element, whoever opened it.
+        (b"<main><footer></footer></main><body>", 512, False, (0, 36, 36, None), ()),
+        (b"<footer>", 512, False, (2, 0, 8, b"footer"), ()),
+        (b"<footer>", 512, True, (0, 8, 8, None), (b"footer",)),
+        # An end tag for an element opened before is the caller's to judge.
+        (b"<article></section>", 512, False, (3, 9, 19, b"section"), (b"article",)),
+        # An end tag past a table is ignored by the tree builder: handed over too.
+        (
+            b"<section><table></section>",
+            512,
+            False,
+            (3, 16, 26, b"section"),
+            (b"section", b"table"),
+        ),
+        (b"<section><table></table></section>", 512, False, (0, 34, 34, None), ()),
+        # No more than the caller has room for, and never more than PLAIN_DEPTH.
+        (b"<section><article>", 1, False, (2, 9, 18, b"article"), (b"section",)),
+        (_section(70), 512, False, (2, 576, 585, b"section"), (b"section",) * 64),
+    ],
+)
+def test_next_plain_settles_only_what_the_caller_would(
+    document: bytes,
+    room: int,
+    sectioning: bool,
+    event: tuple[int, int, int, bytes | None],
+    opened: tuple[bytes, ...],
+) -> None:
+    assert _scan.PLAIN_DEPTH == 64
+    for scanner in _both():
+        found = scanner.next_plain(document, 0, _scan.SKIP_TEXT, room, sectioning)
+        assert (found[:4], found[5]) == (event, opened)
 
 
 @settings(max_examples=300, deadline=None)
@@ -176,6 +252,11 @@ def test_the_compiled_scanner_checks_its_arguments() -> None:
         scanner.next(b"<p>", 4, 0)
     with pytest.raises(TypeError):
         scanner.next("<p>", 0, 0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="5 arguments"):
+        scanner.next_plain(b"<p>", 0, 0)  # type: ignore[call-arg]
+    for kind in (compiled, _scan.PyTagScanner):
+        with pytest.raises(ValueError, match="one byte for each plain name"):
+            kind([b"footer"], [b"body"], [], [], [], [], [b"section"], b"")
 
 
 def test_the_scanner_in_use_follows_the_switch() -> None:

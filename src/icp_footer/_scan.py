@@ -46,10 +46,15 @@ __all__ = [
     "COMMENT",
     "END",
     "EVERY_TAG",
+    "PLAIN_DEPTH",
+    "PLAIN_GUARDED",
+    "PLAIN_SCOPE",
+    "PLAIN_SECTIONING",
     "SKIP_TEXT",
     "START",
     "UNFINISHED",
     "Event",
+    "PlainEvent",
     "PyTagScanner",
     "TagScanner",
 ]
@@ -60,13 +65,27 @@ EVERY_TAG = 1
 SKIP_TEXT = 2
 """Skip whole comments, scripts and raw-text elements."""
 
+PLAIN_SECTIONING = 1
+"""A plain element that, open, makes a guarded one plain."""
+PLAIN_GUARDED = 2
+"""A plain element whose start tag is plain only inside a sectioning one."""
+PLAIN_SCOPE = 4
+"""A plain element an end tag does not reach past (the tree builder then ignores it)."""
+PLAIN_DEPTH = 64
+"""Plain elements :meth:`PyTagScanner.next_plain` keeps open before it hands one over."""
+
 Event = tuple[int, int, int, bytes | None, bool]
+PlainEvent = tuple[int, int, int, bytes | None, bool, tuple[bytes, ...]]
 
 _DELIM = rb"[\t\n\f\r />]"
 
 
 class Scanner(Protocol):
     def next(self, buf: bytes, pos: int, flags: int) -> Event: ...
+
+    def next_plain(
+        self, buf: bytes, pos: int, flags: int, room: int, sectioning: bool
+    ) -> PlainEvent: ...
 
 
 def alternation(words: Iterable[bytes]) -> bytes:
@@ -180,7 +199,13 @@ class PyTagScanner:
         foreign_end: Iterable[bytes] = (),
         raw_text: Iterable[bytes] = (),
         foreign_text: Iterable[bytes] = (),
+        plain: Iterable[bytes] = (),
+        plain_kinds: bytes = b"",
     ) -> None:
+        plain = tuple(plain)
+        if len(plain) != len(plain_kinds):
+            raise ValueError("plain_kinds needs one byte for each plain name")
+        self._plain = dict(zip(plain, plain_kinds, strict=True))
         self._needles = _needle_search(tuple(start_names), tuple(end_names))
         foreign = (tuple(foreign_start), tuple(foreign_end))
         self._foreign_run = foreign_run(*foreign, tuple(foreign_text)) if all(foreign) else None
@@ -261,6 +286,46 @@ class PyTagScanner:
                     pos = closing.end()
                     continue
             return START, at, tag.end(), start_name, bool(tag.group(2))
+
+    def next_plain(
+        self, buf: bytes, pos: int, flags: int, room: int, sectioning: bool
+    ) -> PlainEvent:
+        """:meth:`next`, opening and closing plain elements itself.
+
+        The caller says these elements, outside everything else that matters, only open and
+        close: a start tag opens one (a guarded one only inside a sectioning element), an end
+        tag closes the innermost of its name and all inside it, unless a scope element is
+        among them. Those the scanner can settle alone are not events: it keeps the ones it
+        opened on a stack (at most ``room`` and :data:`PLAIN_DEPTH`) and stops at the first
+        event it cannot settle, an end tag for an element opened before included. The last
+        item is the names still open, outermost first, for the caller to open before it
+        acts on the event. ``sectioning``: whether one is open already.
+        """
+        plain = self._plain
+        opened: list[bytes] = []
+        open_sectioning = 0
+        while True:
+            event = self.next(buf, pos, flags)
+            kind, _, end, name, _ = event
+            if name is None or name not in plain:
+                return (*event, tuple(opened))
+            bits = plain[name]
+            if kind == START:
+                if (bits & PLAIN_GUARDED and not (sectioning or open_sectioning)) or len(
+                    opened
+                ) >= min(room, PLAIN_DEPTH):
+                    return (*event, tuple(opened))
+                opened.append(name)
+                open_sectioning += bits & PLAIN_SECTIONING
+            else:
+                if name not in opened:
+                    return (*event, tuple(opened))  # the caller's to judge
+                at = len(opened) - 1 - opened[::-1].index(name)
+                if any(plain[inside] & PLAIN_SCOPE for inside in opened[at + 1 :]):
+                    return (*event, tuple(opened))  # the tree builder ignores it
+                open_sectioning -= sum(plain[closed] & PLAIN_SECTIONING for closed in opened[at:])
+                del opened[at:]
+            pos = end
 
     def _next_needle(self, low: bytes, pos: int, every_tag: bool) -> re.Match[bytes] | None:
         """The next needle's match, remembering the answer for this buffer.
@@ -421,18 +486,18 @@ COMPILED = TagScanner is not PyTagScanner
 
 
 @functools.lru_cache(maxsize=8)
-def _shared(kind: ScannerType, names: tuple[tuple[bytes, ...], ...]) -> Scanner:
+def _shared(kind: ScannerType, names: tuple[tuple[bytes, ...] | bytes, ...]) -> Scanner:
     return kind(*names)
 
 
-def make_scanner(*names: tuple[bytes, ...]) -> Scanner:
+def make_scanner(*names: tuple[bytes, ...] | bytes) -> Scanner:
     """A :data:`TagScanner` for these names (as its constructor takes them).
 
     A compiled scanner keeps no state between calls, so one serves every injector (building
     its tables costs more than a small page takes to scan); the reference remembers searches
     for one buffer, so each caller gets its own.
     """
-    kind = TagScanner  # looked up on each call: tests switch it
+    kind: ScannerType = TagScanner  # looked up on each call: tests switch it
     if kind is PyTagScanner:
-        return PyTagScanner(*names)
+        return TagScanner(*names)
     return _shared(kind, names)

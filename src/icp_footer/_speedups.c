@@ -21,6 +21,7 @@
 #endif
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 
 enum { EV_UNFINISHED = 0, EV_COMMENT = 1, EV_START = 2, EV_END = 3 };
@@ -46,8 +47,15 @@ typedef struct {
     NameTable foreign_end;
     NameTable foreign_text; /* integration points skipped with an icon when they hold text */
     NameTable raw_text;     /* elements whose content is raw text (SKIP_TEXT) */
+    NameTable plain;        /* elements next_plain opens and closes itself */
+    unsigned char plain_kind[MAX_NAMES]; /* PLAIN_* bits of plain.name[i] */
     int skips_foreign;
 } TagScanner;
+
+/* What a plain element is (see icp_footer._scan.PLAIN_*). */
+enum { PLAIN_SECTIONING = 1, PLAIN_GUARDED = 2, PLAIN_SCOPE = 4 };
+/* Plain elements next_plain keeps open at most before it hands the next one over. */
+#define PLAIN_DEPTH 64
 
 /* Large buffers are walked without the GIL: the bytes object cannot change meanwhile. */
 #define NOGIL_MIN ((Py_ssize_t)1 << 16)
@@ -69,6 +77,136 @@ static inline unsigned char to_lower(unsigned char c) {
 }
 
 static inline int is_delim(unsigned char c) { return byte_class[c] & (C_WS | C_SLASH | C_GT); }
+
+/*
+ * Searches that test a block of bytes at once: SSE2 (every x86-64) 16 bytes at a time, else
+ * 8 at a time in a 64-bit word (SWAR), else one by one. ICP_FOOTER_NO_SIMD picks the word
+ * version, so that it is tested too. Only whole blocks inside the buffer are loaded; the tail
+ * is read byte by byte.
+ */
+#if defined(__GNUC__) || defined(__clang__)
+static inline int lowest_bit(unsigned long long bits) { return __builtin_ctzll(bits); }
+#define HAVE_LOWEST_BIT 1
+#elif defined(_MSC_VER) && (defined(_M_X64) || defined(_M_ARM64))
+#include <intrin.h>
+static inline int lowest_bit(unsigned long long bits) {
+    unsigned long index;
+    _BitScanForward64(&index, bits);
+    return (int)index;
+}
+#define HAVE_LOWEST_BIT 1
+#else
+#define HAVE_LOWEST_BIT 0
+#endif
+
+#if HAVE_LOWEST_BIT && !defined(ICP_FOOTER_NO_SIMD) && (defined(__SSE2__) || defined(_M_X64))
+#include <emmintrin.h>
+#define BLOCK 16
+typedef __m128i Block;
+static inline Block load_block(const unsigned char *p) { return _mm_loadu_si128((const __m128i *)p); }
+/* A mask with one bit per byte of the block, set where it equals c. */
+static inline unsigned long long equal_bits(Block b, char c) {
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8(c)));
+}
+/* Set where the byte is below 0x21 (every space character is). */
+static inline unsigned long long below_21_bits(Block b) {
+    Block space = _mm_set1_epi8(0x20);
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(b, space), b));
+}
+#elif HAVE_LOWEST_BIT && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/*
+ * A 64-bit word; a flag is the high bit of its byte. In a little-endian word the lowest flag
+ * is exact: the borrow that can raise a false one only runs towards higher bytes, and every
+ * search below wants the lowest.
+ */
+#define BLOCK 8
+typedef uint64_t Block;
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+static inline Block load_block(const unsigned char *p) {
+    uint64_t word;
+    memcpy(&word, p, sizeof word);
+    return word;
+}
+static inline unsigned long long equal_bits(Block b, char c) {
+    uint64_t x = b ^ (ONES * (unsigned char)c);
+    return (x - ONES) & ~x & HIGHS;
+}
+static inline unsigned long long below_21_bits(Block b) { return (b - ONES * 0x21) & ~b & HIGHS; }
+#else
+#define BLOCK 0
+#endif
+
+#if BLOCK == 8
+#define BIT_TO_BYTE(bit) ((bit) >> 3)
+#else
+#define BIT_TO_BYTE(bit) (bit)
+#endif
+
+/* The first j' >= j with byte_class[s[j']] & cls, or n. `cls` is a constant at each call. */
+static inline Py_ssize_t find_class(const unsigned char *s, Py_ssize_t j, Py_ssize_t n,
+                                    unsigned char cls) {
+#if BLOCK
+    while (j + BLOCK <= n) {
+        Block b = load_block(s + j);
+        unsigned long long bits = below_21_bits(b) | equal_bits(b, '>');
+        if (cls & C_SLASH) {
+            bits |= equal_bits(b, '/');
+        }
+        if (cls & C_EQ) {
+            bits |= equal_bits(b, '=');
+        }
+        if (bits == 0) {
+            j += BLOCK;
+            continue;
+        }
+        j += BIT_TO_BYTE(lowest_bit(bits));
+        if (byte_class[s[j]] & cls) {
+            return j;
+        }
+        j++; /* a control character that is not a space */
+    }
+#endif
+    while (j < n && !(byte_class[s[j]] & cls)) {
+        j++;
+    }
+    return j;
+}
+
+/* The first j' >= j where s[j'] is c, or -1: memchr without a call for the short values. */
+static inline Py_ssize_t find_byte(const unsigned char *s, Py_ssize_t j, Py_ssize_t n,
+                                   unsigned char c) {
+#if BLOCK
+    for (int blocks = 0; blocks < 4 && j + BLOCK <= n; blocks++) {
+        unsigned long long bits = equal_bits(load_block(s + j), (char)c);
+        if (bits) {
+            return j + BIT_TO_BYTE(lowest_bit(bits));
+        }
+        j += BLOCK;
+    }
+#endif
+    const unsigned char *at = j < n ? memchr(s + j, c, (size_t)(n - j)) : NULL;
+    return at == NULL ? -1 : at - s;
+}
+
+/* Inside a tag: the first j' >= j holding ">", "=", '"' or "'", or n. */
+static inline Py_ssize_t find_tag_stop(const unsigned char *s, Py_ssize_t j, Py_ssize_t n) {
+#if BLOCK
+    while (j + BLOCK <= n) {
+        Block b = load_block(s + j);
+        unsigned long long bits =
+            equal_bits(b, '>') | equal_bits(b, '=') | equal_bits(b, '"') | equal_bits(b, '\'');
+        if (bits) {
+            return j + BIT_TO_BYTE(lowest_bit(bits));
+        }
+        j += BLOCK;
+    }
+#endif
+    while (j < n && s[j] != '>' && s[j] != '=' && s[j] != '"' && s[j] != '\'') {
+        j++;
+    }
+    return j;
+}
 
 /* Does s[0:len] equal the lowercase word, ASCII case-insensitively? */
 static int equals_lower(const unsigned char *s, const char *word, Py_ssize_t len) {
@@ -294,10 +432,7 @@ static Py_ssize_t read_attributes(const unsigned char *s, Py_ssize_t j, Py_ssize
             j++; /* a "/" not before ">" is skipped */
             continue;
         }
-        j++; /* the name's first character, which may be "=" */
-        while (j < n && !byte_class[s[j]]) {
-            j++;
-        }
+        j = find_class(s, j + 1, n, C_WS | C_SLASH | C_GT | C_EQ); /* the first may be "=" */
         Py_ssize_t k = j; /* after attribute name */
         while (k < n && is_ws(s[k])) {
             k++;
@@ -318,21 +453,18 @@ static Py_ssize_t read_attributes(const unsigned char *s, Py_ssize_t j, Py_ssize
         }
         c = s[k];
         if (c == '"' || c == '\'') {
-            const unsigned char *close = memchr(s + k + 1, c, (size_t)(n - k - 1));
-            if (close == NULL) {
+            Py_ssize_t close = find_byte(s, k + 1, n, c);
+            if (close < 0) {
                 return -1;
             }
-            j = close - s + 1;
+            j = close + 1;
             continue;
         }
         if (c == '>') { /* a missing value ends the tag */
             *self_closing = 0;
             return k + 1;
         }
-        j = k + 1; /* unquoted: to whitespace or ">" */
-        while (j < n && !(byte_class[s[j]] & (C_WS | C_GT))) {
-            j++;
-        }
+        j = find_class(s, k + 1, n, C_WS | C_GT); /* unquoted: to whitespace or ">" */
         if (j >= n) {
             return -1;
         }
@@ -345,13 +477,60 @@ static Py_ssize_t read_attributes(const unsigned char *s, Py_ssize_t j, Py_ssize
  */
 static Py_ssize_t read_tag(const unsigned char *s, Py_ssize_t name_start, Py_ssize_t n,
                            Py_ssize_t *name_end, int *self_closing) {
-    Py_ssize_t j = name_start;
-    while (j < n && !(byte_class[s[j]] & (C_WS | C_SLASH | C_GT))) {
-        j++;
-    }
+    Py_ssize_t j = find_class(s, name_start, n, C_WS | C_SLASH | C_GT);
     *name_end = j;
     *self_closing = 0;
     return j < n ? read_attributes(s, j, n, self_closing) : -1;
+}
+
+/*
+ * The attributes of an ordinary tag from s[j] (just after its name) to its ">": the offset
+ * after ">", or -1 when the buffer ends first. Whether the tag is self-closing is not needed.
+ *
+ * It jumps from one ">", "=" or quote to the next. Every s[seg] it starts a step from is a
+ * point where the tokenizer is, or acts as, "before attribute name": just after the name,
+ * after a quoted value, or at the space that ends an unquoted one. A ">" is the end, whatever
+ * came before it, as no quoted value is open. An "=" right after a name character separates
+ * a name from its value; the rarer cases ("=" starting a name, spaces around "=", a quote
+ * inside a name) go to read_attributes from s[seg], which reads every state.
+ */
+static Py_ssize_t skip_attributes(const unsigned char *s, Py_ssize_t seg, Py_ssize_t n) {
+    int self_closing;
+    for (;;) {
+        Py_ssize_t k = find_tag_stop(s, seg, n);
+        if (k >= n) {
+            return -1;
+        }
+        if (s[k] == '>') {
+            return k + 1;
+        }
+        if (s[k] != '=' || k == seg || byte_class[s[k - 1]] & (C_WS | C_SLASH) || k + 1 >= n) {
+            return read_attributes(s, seg, n, &self_closing);
+        }
+        unsigned char c = s[k + 1];
+        if (c == '"' || c == '\'') {
+            Py_ssize_t close = find_byte(s, k + 2, n, c);
+            if (close < 0) {
+                return -1;
+            }
+            seg = close + 1;
+            continue;
+        }
+        if (c == '>') { /* a missing value ends the tag */
+            return k + 2;
+        }
+        if (is_ws(c)) {
+            return read_attributes(s, seg, n, &self_closing);
+        }
+        Py_ssize_t end = find_class(s, k + 2, n, C_WS | C_GT); /* unquoted */
+        if (end >= n) {
+            return -1;
+        }
+        if (s[end] == '>') {
+            return end + 1;
+        }
+        seg = end;
+    }
 }
 
 static int is_svg_or_math(const unsigned char *name, Py_ssize_t len) {
@@ -424,7 +603,10 @@ static void walk(const TagScanner *self, const unsigned char *s, Py_ssize_t n, P
     const int skip_text = flags & SKIP_TEXT;
     memset(ev, 0, sizeof(*ev));
     for (;;) {
-        const unsigned char *lt = i < n ? memchr(s + i, '<', (size_t)(n - i)) : NULL;
+        /* Tags often follow each other: no call when the next "<" is right here. */
+        const unsigned char *lt = i >= n       ? NULL
+                                  : s[i] == '<' ? s + i
+                                                : memchr(s + i, '<', (size_t)(n - i));
         if (lt == NULL) {
             ev->kind = EV_UNFINISHED;
             ev->at = ev->end = n;
@@ -486,24 +668,27 @@ static void walk(const TagScanner *self, const unsigned char *s, Py_ssize_t n, P
         }
         name_start = a + 1;
     tag:;
-        Py_ssize_t j;
-        int self_closing;
-        Py_ssize_t close = read_tag(s, name_start, n, &j, &self_closing);
+        Py_ssize_t j = find_class(s, name_start, n, C_WS | C_SLASH | C_GT);
+        Py_ssize_t len = j - name_start;
+        int needle = every_tag || is_needle(end_tag ? &self->end : &self->start, s + name_start, len);
+        int foreign = !end_tag && !every_tag && self->skips_foreign && is_svg_or_math(s + name_start, len);
+        int self_closing = 0;
+        Py_ssize_t close = j >= n                ? -1
+                           : needle || foreign ? read_attributes(s, j, n, &self_closing)
+                                               : skip_attributes(s, j, n);
         if (close < 0) {
             ev->kind = EV_UNFINISHED;
             ev->at = ev->end = a;
             return;
         }
-        Py_ssize_t len = j - name_start;
-        if (!end_tag && !every_tag && !self_closing && self->skips_foreign &&
-            is_svg_or_math(s + name_start, len)) {
+        if (foreign && !self_closing) {
             Py_ssize_t after = skip_foreign(self, s, close, n);
             if (after >= 0) { /* a whole icon that changes nothing */
                 i = after;
                 continue;
             }
         }
-        if (every_tag || is_needle(end_tag ? &self->end : &self->start, s + name_start, len)) {
+        if (needle) {
             if (skip_text && !end_tag) {
                 Py_ssize_t after = -1;
                 if (len == 6 && equals_lower(s + name_start, "script", 6)) {
@@ -528,73 +713,242 @@ static void walk(const TagScanner *self, const unsigned char *s, Py_ssize_t n, P
     }
 }
 
+/* The arguments every next method starts with: (buf, pos, flags). */
+static int parse_scan_args(PyObject *const *args, const unsigned char **s, Py_ssize_t *len,
+                           Py_ssize_t *pos, int *flags) {
+    char *buf;
+    if (PyBytes_AsStringAndSize(args[0], &buf, len) < 0) {
+        return -1;
+    }
+    *pos = PyLong_AsSsize_t(args[1]);
+    if (*pos == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    long value = PyLong_AsLong(args[2]);
+    if (value == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (*pos < 0 || *pos > *len) {
+        PyErr_SetString(PyExc_IndexError, "pos out of range");
+        return -1;
+    }
+    *s = (const unsigned char *)buf;
+    *flags = (int)value;
+    return 0;
+}
+
+/* The tuple items of an event: kind, at, end, name, self_closing (new references). */
+static int event_items(const TagScanner *self, const unsigned char *s, const Event *ev,
+                       PyObject **items) {
+    PyObject *name = Py_None;
+    if (ev->kind == EV_START || ev->kind == EV_END) {
+        const NameTable *table = ev->kind == EV_START ? &self->start : &self->end;
+        Py_ssize_t n = ev->name_end - ev->name_start;
+        Py_ssize_t known = find_name(table, s + ev->name_start, n);
+        if (known >= 0) {
+            name = table->name[known];
+            Py_INCREF(name);
+        } else { /* any tag (EVERY_TAG): its name, lowercased */
+            name = PyBytes_FromStringAndSize(NULL, n);
+            if (name == NULL) {
+                return -1;
+            }
+            char *text = PyBytes_AsString(name);
+            for (Py_ssize_t k = 0; k < n; k++) {
+                text[k] = (char)to_lower(s[ev->name_start + k]);
+            }
+        }
+    } else {
+        Py_INCREF(name);
+    }
+    items[3] = name;
+    items[0] = PyLong_FromLong(ev->kind);
+    items[1] = PyLong_FromSsize_t(ev->at);
+    items[2] = PyLong_FromSsize_t(ev->end);
+    items[4] = PyBool_FromLong(ev->self_closing);
+    return 0;
+}
+
+/* A tuple of the count items (stolen), or NULL; on failure every item is released. */
+static PyObject *tuple_of(PyObject **items, Py_ssize_t count) {
+    PyObject *tuple = PyTuple_New(count);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (tuple == NULL || items[i] == NULL) {
+            for (Py_ssize_t k = i; k < count; k++) {
+                Py_XDECREF(items[k]);
+            }
+            Py_XDECREF(tuple);
+            return NULL;
+        }
+        PyTuple_SetItem(tuple, i, items[i]); /* steals, even on failure */
+    }
+    return tuple;
+}
+
 static PyObject *TagScanner_next(PyObject *op, PyObject *const *args, Py_ssize_t nargs) {
     TagScanner *self = (TagScanner *)op;
     if (nargs != 3) {
         PyErr_SetString(PyExc_TypeError, "next() takes 3 arguments (buf, pos, flags)");
         return NULL;
     }
-    char *buf;
-    Py_ssize_t len;
-    if (PyBytes_AsStringAndSize(args[0], &buf, &len) < 0) {
-        return NULL;
-    }
-    Py_ssize_t pos = PyLong_AsSsize_t(args[1]);
-    if (pos == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    long flags = PyLong_AsLong(args[2]);
-    if (flags == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    if (pos < 0 || pos > len) {
-        PyErr_SetString(PyExc_IndexError, "pos out of range");
+    const unsigned char *s;
+    Py_ssize_t len, pos;
+    int flags;
+    if (parse_scan_args(args, &s, &len, &pos, &flags) < 0) {
         return NULL;
     }
     /* The bytes object is immutable and referenced by the caller: safe to read unlocked. */
-    const unsigned char *s = (const unsigned char *)buf;
     Event ev;
     if (len - pos >= NOGIL_MIN) {
         Py_BEGIN_ALLOW_THREADS
-        walk(self, s, len, pos, (int)flags, &ev);
+        walk(self, s, len, pos, flags, &ev);
         Py_END_ALLOW_THREADS
     } else {
-        walk(self, s, len, pos, (int)flags, &ev);
+        walk(self, s, len, pos, flags, &ev);
     }
-    PyObject *name = Py_None;
-    if (ev.kind == EV_START || ev.kind == EV_END) {
-        const NameTable *table = ev.kind == EV_START ? &self->start : &self->end;
-        Py_ssize_t n = ev.name_end - ev.name_start;
-        Py_ssize_t known = find_name(table, s + ev.name_start, n);
-        if (known >= 0) {
-            name = table->name[known];
-        } else { /* any tag (EVERY_TAG): its name, lowercased */
-            name = PyBytes_FromStringAndSize(NULL, n);
-            if (name == NULL) {
-                return NULL;
-            }
-            char *text = PyBytes_AsString(name);
-            for (Py_ssize_t k = 0; k < n; k++) {
-                text[k] = (char)to_lower(s[ev.name_start + k]);
-            }
-            PyObject *event = Py_BuildValue("(innNO)", ev.kind, ev.at, ev.end, name,
-                                            ev.self_closing ? Py_True : Py_False);
-            return event;
+    PyObject *items[5];
+    if (event_items(self, s, &ev, items) < 0) {
+        return NULL;
+    }
+    return tuple_of(items, 5);
+}
+
+/*
+ * walk, opening and closing plain elements on a stack of their indices in self->plain until
+ * an event it cannot settle: see icp_footer._scan.PyTagScanner.next_plain, the reference.
+ */
+static void walk_plain(const TagScanner *self, const unsigned char *s, Py_ssize_t n, Py_ssize_t i,
+                       int flags, Py_ssize_t room, int sectioning, Event *ev, Py_ssize_t *stack,
+                       int *depth) {
+    int open_sectioning = 0;
+    for (;;) {
+        walk(self, s, n, i, flags, ev);
+        if (ev->kind != EV_START && ev->kind != EV_END) {
+            return;
         }
+        Py_ssize_t k = find_name(&self->plain, s + ev->name_start, ev->name_end - ev->name_start);
+        if (k < 0) {
+            return;
+        }
+        int kind = self->plain_kind[k];
+        if (ev->kind == EV_START) {
+            if ((kind & PLAIN_GUARDED && !sectioning && !open_sectioning) || *depth >= room ||
+                *depth >= PLAIN_DEPTH) {
+                return;
+            }
+            stack[(*depth)++] = k;
+            open_sectioning += kind & PLAIN_SECTIONING;
+        } else {
+            int at = *depth - 1;
+            while (at >= 0 && stack[at] != k) {
+                at--;
+            }
+            if (at < 0) {
+                return; /* it closes an element opened before: the caller's to judge */
+            }
+            for (int inside = at + 1; inside < *depth; inside++) {
+                if (self->plain_kind[stack[inside]] & PLAIN_SCOPE) {
+                    return; /* the tree builder ignores it */
+                }
+            }
+            for (int popped = at; popped < *depth; popped++) {
+                open_sectioning -= self->plain_kind[stack[popped]] & PLAIN_SECTIONING;
+            }
+            *depth = at;
+        }
+        i = ev->end;
     }
-    return Py_BuildValue("(innOO)", ev.kind, ev.at, ev.end, name,
-                         ev.self_closing ? Py_True : Py_False);
+}
+
+static PyObject *TagScanner_next_plain(PyObject *op, PyObject *const *args, Py_ssize_t nargs) {
+    TagScanner *self = (TagScanner *)op;
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError,
+                        "next_plain() takes 5 arguments (buf, pos, flags, room, sectioning)");
+        return NULL;
+    }
+    const unsigned char *s;
+    Py_ssize_t len, pos;
+    int flags;
+    if (parse_scan_args(args, &s, &len, &pos, &flags) < 0) {
+        return NULL;
+    }
+    Py_ssize_t room = PyLong_AsSsize_t(args[3]);
+    if (room == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    int sectioning = PyObject_IsTrue(args[4]);
+    if (sectioning < 0) {
+        return NULL;
+    }
+    Event ev;
+    Py_ssize_t stack[PLAIN_DEPTH];
+    int depth = 0;
+    if (len - pos >= NOGIL_MIN) {
+        Py_BEGIN_ALLOW_THREADS
+        walk_plain(self, s, len, pos, flags, room, sectioning, &ev, stack, &depth);
+        Py_END_ALLOW_THREADS
+    } else {
+        walk_plain(self, s, len, pos, flags, room, sectioning, &ev, stack, &depth);
+    }
+    PyObject *items[6];
+    if (event_items(self, s, &ev, items) < 0) {
+        return NULL;
+    }
+    items[5] = PyTuple_New(depth);
+    for (int k = 0; items[5] != NULL && k < depth; k++) {
+        PyObject *name = self->plain.name[stack[k]];
+        Py_INCREF(name);
+        PyTuple_SetItem(items[5], k, name);
+    }
+    return tuple_of(items, 6);
+}
+
+/* The plain elements and their PLAIN_* bits, one byte of kinds for each name in order. */
+static int fill_plain(TagScanner *self, PyObject *plain, const char *kinds, Py_ssize_t count) {
+    PyObject *seq = PySequence_Tuple(plain);
+    if (seq == NULL) {
+        return -1;
+    }
+    Py_ssize_t names = PyTuple_Size(seq);
+    if (names != count) {
+        PyErr_SetString(PyExc_ValueError, "plain_kinds needs one byte for each plain name");
+        Py_DECREF(seq);
+        return -1;
+    }
+    if (fill_table(&self->plain, seq, "plain") < 0) {
+        Py_DECREF(seq);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < names; i++) {
+        char *text;
+        Py_ssize_t len;
+        if (PyBytes_AsStringAndSize(PyTuple_GetItem(seq, i), &text, &len) < 0) {
+            Py_DECREF(seq);
+            return -1;
+        }
+        Py_ssize_t k = find_name(&self->plain, (const unsigned char *)text, len);
+        self->plain_kind[k] = (unsigned char)kinds[i];
+    }
+    Py_DECREF(seq);
+    return 0;
 }
 
 static int TagScanner_init(PyObject *op, PyObject *args, PyObject *kwargs) {
     TagScanner *self = (TagScanner *)op;
     PyObject *start_names, *end_names, *foreign_start = NULL, *foreign_end = NULL;
-    PyObject *raw_text = NULL, *foreign_text = NULL;
+    PyObject *raw_text = NULL, *foreign_text = NULL, *plain = NULL;
+    const char *plain_kinds = "";
+    Py_ssize_t plain_count = 0;
     static char *keywords[] = {"start_names", "end_names", "foreign_start", "foreign_end",
-                               "raw_text",    "foreign_text", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|OOOO:TagScanner", keywords, &start_names,
+                               "raw_text",    "foreign_text", "plain", "plain_kinds", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|OOOOOy#:TagScanner", keywords, &start_names,
                                      &end_names, &foreign_start, &foreign_end, &raw_text,
-                                     &foreign_text)) {
+                                     &foreign_text, &plain, &plain_kinds, &plain_count)) {
+        return -1;
+    }
+    clear_table(&self->plain);
+    if (plain != NULL && fill_plain(self, plain, plain_kinds, plain_count) < 0) {
         return -1;
     }
     clear_table(&self->raw_text);
@@ -627,6 +981,7 @@ static void TagScanner_dealloc(PyObject *op) {
     clear_table(&self->foreign_end);
     clear_table(&self->foreign_text);
     clear_table(&self->raw_text);
+    clear_table(&self->plain);
     PyTypeObject *type = Py_TYPE(op);
     freefunc tp_free = (freefunc)PyType_GetSlot(type, Py_tp_free);
     tp_free(op);
@@ -637,6 +992,10 @@ static PyMethodDef TagScanner_methods[] = {
     {"next", (PyCFunction)(void (*)(void))TagScanner_next, METH_FASTCALL,
      "next(buf, pos, flags) -> (kind, at, end, name, self_closing)\n\n"
      "The next event in the buffer from pos (see icp_footer._scan)."},
+    {"next_plain", (PyCFunction)(void (*)(void))TagScanner_next_plain, METH_FASTCALL,
+     "next_plain(buf, pos, flags, room, sectioning) -> (kind, at, end, name, self_closing, "
+     "opened)\n\n"
+     "next(), opening and closing plain elements itself (see icp_footer._scan)."},
     {NULL, NULL, 0, NULL},
 };
 

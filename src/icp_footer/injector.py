@@ -174,6 +174,18 @@ _FOREIGN_SKIP = _scan.foreign_run(
     _FOREIGN_STOP_START, _FOREIGN_STOP_END, tuple(sorted(_INTEGRATION_POINTS))
 )
 
+# The scanner settles these alone outside the site footer and hidden content (see _scan_data),
+# as _start_tag and _end_tag would: a <footer> is plain inside a sectioning element, and an end
+# tag is ignored past an element that bounds the scope (as _ignored_end judges a special one).
+assert _PLAIN_NEEDLES <= _SPECIAL
+_PLAIN = tuple(sorted(_PLAIN_NEEDLES))
+_PLAIN_KINDS = bytes(
+    (_scan.PLAIN_SECTIONING if name in _SECTIONING_NAMES else 0)
+    | (_scan.PLAIN_GUARDED if name == b"footer" else 0)
+    | (_scan.PLAIN_SCOPE if name in _SCOPE else 0)
+    for name in _PLAIN
+)
+
 _SCANNER_NAMES = (
     _START_NEEDLES,
     _END_NEEDLES,
@@ -181,6 +193,8 @@ _SCANNER_NAMES = (
     _FOREIGN_STOP_END,
     _RAWTEXT,
     tuple(sorted(_INTEGRATION_POINTS)),
+    _PLAIN,
+    _PLAIN_KINDS,
 )
 
 # Scanner modes.
@@ -635,11 +649,23 @@ class Injector:
         unfinished construct to carry (``len(buf)`` when there is none).
         """
         end = len(buf)
-        next_event = self._tags.next
+        next_event, next_plain = self._tags.next, self._tags.next_plain
         open_elements, counts = self._open, self._counts
         after_body, flags, plain = self._data_flags()
         while True:
-            kind, at, tag_end, name, self_closing = next_event(buf, pos, flags)
+            if plain and not self._foreign_closer:
+                # The scanner opens and closes what it can settle alone; the elements it
+                # left open come back in `opened`, for the open elements here.
+                kind, at, tag_end, name, self_closing, opened = next_plain(
+                    buf, pos, flags, _MAX_DEPTH - len(open_elements), self._sectioning > 0
+                )
+                for element in opened:
+                    open_elements.append(element)
+                    counts[element] = counts.get(element, 0) + 1
+                    if element in _SECTIONING_NAMES:
+                        self._sectioning += 1
+            else:
+                kind, at, tag_end, name, self_closing = next_event(buf, pos, flags)
             if (
                 plain
                 and name in _PLAIN_NEEDLES
