@@ -108,6 +108,20 @@ def test_compiled_plain_events_equal_the_reference(
     assert _plain_events(compiled, document, flags, room, sectioning) == expected
 
 
+@settings(max_examples=1500, deadline=None)
+@given(DOCUMENTS, st.integers(0, 300), st.integers(0, 2), st.sampled_from(_RAWTEXT))
+@example(b"<!--<script>x</script>--></script>", 0, 0, b"title")
+@example(b"x<!--<SCRIPT>x</Script >--></script\t", 5, 1, b"noscript")
+def test_compiled_text_modes_equal_the_reference(
+    document: bytes, start: int, level: int, name: bytes
+) -> None:
+    """Script data (each level's step) and raw text, which the injector reads in text modes."""
+    pos = min(start, len(document))
+    reference, compiled = _both()
+    assert compiled.script_step(document, pos, level) == reference.script_step(document, pos, level)
+    assert compiled.raw_text_end(document, pos, name) == reference.raw_text_end(document, pos, name)
+
+
 def _section(count: int) -> bytes:
     return b"<section>" * count
 

@@ -87,6 +87,10 @@ class Scanner(Protocol):
         self, buf: bytes, pos: int, flags: int, room: int, sectioning: bool
     ) -> PlainEvent: ...
 
+    def script_step(self, buf: bytes, pos: int, level: int) -> tuple[int, int] | None: ...
+
+    def raw_text_end(self, buf: bytes, pos: int, name: bytes) -> int: ...
+
 
 def alternation(words: Iterable[bytes]) -> bytes:
     """A regex matching any of ``words``, factored by common prefixes.
@@ -326,6 +330,15 @@ class PyTagScanner:
                 open_sectioning -= sum(plain[closed] & PLAIN_SECTIONING for closed in opened[at:])
                 del opened[at:]
             pos = end
+
+    def script_step(self, buf: bytes, pos: int, level: int) -> tuple[int, int] | None:
+        """:func:`script_step`, for a caller that reads script data in its own text mode."""
+        return script_step(buf, pos, level)
+
+    def raw_text_end(self, buf: bytes, pos: int, name: bytes) -> int:
+        """Where the end tag of the raw-text element ``name`` starts from ``pos``, or -1."""
+        m = raw_text_end(name).search(buf, pos)
+        return -1 if m is None else m.start()
 
     def _next_needle(self, low: bytes, pos: int, every_tag: bool) -> re.Match[bytes] | None:
         """The next needle's match, remembering the answer for this buffer.

@@ -860,6 +860,105 @@ static void walk_plain(const TagScanner *self, const unsigned char *s, Py_ssize_
     }
 }
 
+/*
+ * One step through script data from s[i] at level (0 script data, 1 escaped, 2 double
+ * escaped), as icp_footer._scan.script_step takes it: sets *next and returns the new level,
+ * -1 when the "</script" ending the element starts at *next; -2 when the buffer ends first.
+ */
+static int script_step(const unsigned char *s, Py_ssize_t i, Py_ssize_t n, int level,
+                       Py_ssize_t *next) {
+    for (; i < n; i++) {
+        const unsigned char *found;
+        if (level == 0) {
+            found = memchr(s + i, '<', (size_t)(n - i));
+            if (found == NULL) {
+                return -2;
+            }
+            i = found - s;
+        } else if (s[i] != '<' && s[i] != '-') {
+            continue;
+        }
+        if (s[i] == '-') { /* "-->" ends an escape */
+            if (i + 2 < n && s[i + 1] == '-' && s[i + 2] == '>') {
+                *next = i + 3;
+                return 0;
+            }
+            continue;
+        }
+        if (script_tag_at(s, i, n, 1)) { /* "</script" and a delimiter */
+            if (level < 2) {
+                *next = i;
+                return -1;
+            }
+            *next = i + 9;
+            return 1;
+        }
+        if (level == 0 && i + 3 < n && s[i + 1] == '!' && s[i + 2] == '-' && s[i + 3] == '-') {
+            *next = i + 2; /* the dashes of "<!--" may end the escape at once: "<!-->" */
+            return 1;
+        }
+        if (level == 1 && script_tag_at(s, i, n, 0)) { /* "<script" and a delimiter */
+            *next = i + 8;
+            return 2;
+        }
+    }
+    return -2;
+}
+
+static PyObject *TagScanner_script_step(PyObject *op, PyObject *const *args, Py_ssize_t nargs) {
+    (void)op;
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "script_step() takes 3 arguments (buf, pos, level)");
+        return NULL;
+    }
+    const unsigned char *s;
+    Py_ssize_t len, pos, next = 0;
+    int level;
+    if (parse_scan_args(args, &s, &len, &pos, &level) < 0) {
+        return NULL;
+    }
+    if (level < 0 || level > 2) {
+        PyErr_SetString(PyExc_ValueError, "level is 0, 1 or 2");
+        return NULL;
+    }
+    int result;
+    Py_BEGIN_ALLOW_THREADS
+    result = script_step(s, pos, len, level, &next);
+    Py_END_ALLOW_THREADS
+    if (result == -2) {
+        Py_RETURN_NONE;
+    }
+    PyObject *items[2] = {PyLong_FromSsize_t(next), PyLong_FromLong(result)};
+    return tuple_of(items, 2);
+}
+
+static PyObject *TagScanner_raw_text_end(PyObject *op, PyObject *const *args, Py_ssize_t nargs) {
+    (void)op;
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "raw_text_end() takes 3 arguments (buf, pos, name)");
+        return NULL;
+    }
+    char *buf, *name;
+    Py_ssize_t len, name_len;
+    if (PyBytes_AsStringAndSize(args[0], &buf, &len) < 0 ||
+        PyBytes_AsStringAndSize(args[2], &name, &name_len) < 0) {
+        return NULL;
+    }
+    Py_ssize_t pos = PyLong_AsSsize_t(args[1]);
+    if (pos == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (pos < 0 || pos > len) {
+        PyErr_SetString(PyExc_IndexError, "pos out of range");
+        return NULL;
+    }
+    Py_ssize_t at;
+    Py_BEGIN_ALLOW_THREADS
+    at = find_end_tag((const unsigned char *)buf, pos, len, (const unsigned char *)name, name_len);
+    Py_END_ALLOW_THREADS
+    return PyLong_FromSsize_t(at);
+}
+
 static PyObject *TagScanner_next_plain(PyObject *op, PyObject *const *args, Py_ssize_t nargs) {
     TagScanner *self = (TagScanner *)op;
     if (nargs != 5) {
@@ -992,6 +1091,12 @@ static PyMethodDef TagScanner_methods[] = {
     {"next", (PyCFunction)(void (*)(void))TagScanner_next, METH_FASTCALL,
      "next(buf, pos, flags) -> (kind, at, end, name, self_closing)\n\n"
      "The next event in the buffer from pos (see icp_footer._scan)."},
+    {"script_step", (PyCFunction)(void (*)(void))TagScanner_script_step, METH_FASTCALL,
+     "script_step(buf, pos, level) -> (pos, level) or None\n\n"
+     "One step through script data (see icp_footer._scan.script_step)."},
+    {"raw_text_end", (PyCFunction)(void (*)(void))TagScanner_raw_text_end, METH_FASTCALL,
+     "raw_text_end(buf, pos, name) -> int\n\n"
+     "Where the end tag of the raw-text element name starts, or -1."},
     {"next_plain", (PyCFunction)(void (*)(void))TagScanner_next_plain, METH_FASTCALL,
      "next_plain(buf, pos, flags, room, sectioning) -> (kind, at, end, name, self_closing, "
      "opened)\n\n"

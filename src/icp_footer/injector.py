@@ -623,12 +623,12 @@ class Injector:
             self._mode = _FOREIGN
             return at + 3
         if mode == _RAW:
-            m = _scan.raw_text_end(self._raw_name).search(buf, pos)
-            if m is None:
+            at = self._tags.raw_text_end(buf, pos, self._raw_name)
+            if at < 0:
                 return None
             self._mode = self._markup_mode()  # the end tag is then an ordinary tag
-            return m.start()
-        step = _scan.script_step(buf, pos, self._script_level)
+            return at
+        step = self._tags.script_step(buf, pos, self._script_level)
         if step is None:
             return None
         pos, level = step
