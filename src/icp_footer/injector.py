@@ -287,6 +287,9 @@ class Injector:
         self._note = ""
         self._e = 0
         self._tags = _scan.make_scanner(*_SCANNER_NAMES)
+        # The reference would settle plain elements in a Python loop of its own: slower than
+        # the inline path in _scan_data, which does the same.
+        self._scanner_settles_plain = not isinstance(self._tags, _scan.PyTagScanner)
 
     # -- public API ------------------------------------------------------------------------
 
@@ -653,7 +656,7 @@ class Injector:
         open_elements, counts = self._open, self._counts
         after_body, flags, plain = self._data_flags()
         while True:
-            if plain and not self._foreign_closer:
+            if plain and self._scanner_settles_plain and not self._foreign_closer:
                 # The scanner opens and closes what it can settle alone; the elements it
                 # left open come back in `opened`, for the open elements here.
                 kind, at, tag_end, name, self_closing, opened = next_plain(
