@@ -122,6 +122,21 @@ def test_compiled_text_modes_equal_the_reference(
     assert compiled.raw_text_end(document, pos, name) == reference.raw_text_end(document, pos, name)
 
 
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.binary(max_size=80) | DOCUMENTS,
+    st.sampled_from([b"", b"a", b"<", "京ICP备".encode(), b"ICP", "号-1".encode(), b"\xff\x00"])
+    | st.binary(max_size=6),
+    st.integers(0, 100),
+)
+@example("京京ICP京ICP备".encode(), "京ICP备".encode(), 0)
+def test_compiled_find_equals_bytes_find(buf: bytes, key: bytes, start: int) -> None:
+    """The search for the number already shown, led by a rare byte of the key."""
+    pos = min(start, len(buf))
+    reference, compiled = _both()
+    assert compiled.find(buf, key, pos) == reference.find(buf, key, pos) == buf.find(key, pos)
+
+
 def _section(count: int) -> bytes:
     return b"<section>" * count
 

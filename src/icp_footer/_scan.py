@@ -91,6 +91,8 @@ class Scanner(Protocol):
 
     def raw_text_end(self, buf: bytes, pos: int, name: bytes) -> int: ...
 
+    def find(self, buf: bytes, key: bytes, pos: int) -> int: ...
+
 
 def alternation(words: Iterable[bytes]) -> bytes:
     """A regex matching any of ``words``, factored by common prefixes.
@@ -334,6 +336,10 @@ class PyTagScanner:
     def script_step(self, buf: bytes, pos: int, level: int) -> tuple[int, int] | None:
         """:func:`script_step`, for a caller that reads script data in its own text mode."""
         return script_step(buf, pos, level)
+
+    def find(self, buf: bytes, key: bytes, pos: int) -> int:
+        """``buf.find(key, pos)``: the compiled scanner leads its search by a rare byte."""
+        return buf.find(key, pos)
 
     def raw_text_end(self, buf: bytes, pos: int, name: bytes) -> int:
         """Where the end tag of the raw-text element ``name`` starts from ``pos``, or -1."""

@@ -959,6 +959,65 @@ static PyObject *TagScanner_raw_text_end(PyObject *op, PyObject *const *args, Py
     return PyLong_FromSsize_t(at);
 }
 
+/*
+ * buf.find(key, pos), by memchr for one byte of key: its last printable ASCII byte, rare in
+ * CJK text, where a search led by a multi-byte character meets a lead byte at every step.
+ */
+static Py_ssize_t find_key(const unsigned char *s, Py_ssize_t n, const unsigned char *key,
+                           Py_ssize_t m, Py_ssize_t pos) {
+    if (m == 0) {
+        return pos <= n ? pos : -1;
+    }
+    Py_ssize_t anchor = 0;
+    for (Py_ssize_t k = 0; k < m; k++) {
+        if (key[k] > 0x20 && key[k] < 0x7f) {
+            anchor = k;
+        }
+    }
+    for (Py_ssize_t i = pos + anchor; i < n && n - (i - anchor) >= m;) {
+        const unsigned char *hit = memchr(s + i, key[anchor], (size_t)(n - i));
+        if (hit == NULL) {
+            return -1;
+        }
+        Py_ssize_t start = hit - s - anchor;
+        if (n - start < m) {
+            return -1;
+        }
+        if (memcmp(s + start, key, (size_t)m) == 0) {
+            return start;
+        }
+        i = hit - s + 1;
+    }
+    return -1;
+}
+
+static PyObject *TagScanner_find(PyObject *op, PyObject *const *args, Py_ssize_t nargs) {
+    (void)op;
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "find() takes 3 arguments (buf, key, pos)");
+        return NULL;
+    }
+    char *buf, *key;
+    Py_ssize_t len, key_len;
+    if (PyBytes_AsStringAndSize(args[0], &buf, &len) < 0 ||
+        PyBytes_AsStringAndSize(args[1], &key, &key_len) < 0) {
+        return NULL;
+    }
+    Py_ssize_t pos = PyLong_AsSsize_t(args[2]);
+    if (pos == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (pos < 0 || pos > len) {
+        PyErr_SetString(PyExc_IndexError, "pos out of range");
+        return NULL;
+    }
+    Py_ssize_t at;
+    Py_BEGIN_ALLOW_THREADS
+    at = find_key((const unsigned char *)buf, len, (const unsigned char *)key, key_len, pos);
+    Py_END_ALLOW_THREADS
+    return PyLong_FromSsize_t(at);
+}
+
 static PyObject *TagScanner_next_plain(PyObject *op, PyObject *const *args, Py_ssize_t nargs) {
     TagScanner *self = (TagScanner *)op;
     if (nargs != 5) {
@@ -1097,6 +1156,8 @@ static PyMethodDef TagScanner_methods[] = {
     {"raw_text_end", (PyCFunction)(void (*)(void))TagScanner_raw_text_end, METH_FASTCALL,
      "raw_text_end(buf, pos, name) -> int\n\n"
      "Where the end tag of the raw-text element name starts, or -1."},
+    {"find", (PyCFunction)(void (*)(void))TagScanner_find, METH_FASTCALL,
+     "find(buf, key, pos) -> int\n\nbuf.find(key, pos), led by a byte rare in CJK text."},
     {"next_plain", (PyCFunction)(void (*)(void))TagScanner_next_plain, METH_FASTCALL,
      "next_plain(buf, pos, flags, room, sectioning) -> (kind, at, end, name, self_closing, "
      "opened)\n\n"

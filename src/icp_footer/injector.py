@@ -383,18 +383,31 @@ class Injector:
         if not data:
             return
         if self._patterns and self._shown_at is None:
-            window = self._shown_tail + data
-            for key in self._keys:
-                at = window.find(key)
-                while at >= 0:
-                    if any(window.startswith(pattern, at) for pattern in self._patterns):
-                        found = start - len(self._shown_tail) + at
-                        if self._shown_at is None or found < self._shown_at:
-                            self._shown_at = found
-                        break
-                    at = window.find(key, at + 1)
-            self._shown_tail = window[-self._overlap :] if self._overlap else b""
+            tail, overlap = self._shown_tail, self._overlap
+            found = self._first_shown(data, start)
+            if tail:  # one straddling the previous piece: in the tail and data's first bytes
+                near = self._first_shown(tail + data[:overlap], start - len(tail))
+                if near is not None and (found is None or near < found):
+                    found = near
+            self._shown_at = found
+            if overlap:
+                self._shown_tail = (
+                    data[-overlap:] if len(data) >= overlap else (tail + data)[-overlap:]
+                )
         self._hold(out, data)
+
+    def _first_shown(self, window: bytes, start: int) -> int | None:
+        """The input offset of the first pattern in ``window`` (which begins at ``start``)."""
+        find, first = self._tags.find, None
+        for key in self._keys:
+            at = find(window, key, 0)
+            while at >= 0:
+                if any(window.startswith(pattern, at) for pattern in self._patterns):
+                    if first is None or start + at < first:
+                        first = start + at
+                    break
+                at = find(window, key, at + 1)
+        return first
 
     def _hold(self, out: list[bytes], data: bytes) -> None:
         """Hold ``data`` back after a candidate, within the look-behind; else send it."""
