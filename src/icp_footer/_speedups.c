@@ -323,59 +323,62 @@ static int script_tag_at(const unsigned char *s, Py_ssize_t a, Py_ssize_t n, int
            is_delim(s[name + 6]);
 }
 
+
+/*
+ * One step through script data from s[i] at level (0 script data, 1 escaped, 2 double
+ * escaped), as icp_footer._scan.script_step takes it: sets *next and returns the new level,
+ * -1 when the "</script" ending the element starts at *next; -2 when the buffer ends first.
+ */
+static int script_step(const unsigned char *s, Py_ssize_t i, Py_ssize_t n, int level,
+                       Py_ssize_t *next) {
+    for (; i < n; i++) {
+        const unsigned char *found;
+        if (level == 0) {
+            found = memchr(s + i, '<', (size_t)(n - i));
+            if (found == NULL) {
+                return -2;
+            }
+            i = found - s;
+        } else if (s[i] != '<' && s[i] != '-') {
+            continue;
+        }
+        if (s[i] == '-') { /* "-->" ends an escape */
+            if (i + 2 < n && s[i + 1] == '-' && s[i + 2] == '>') {
+                *next = i + 3;
+                return 0;
+            }
+            continue;
+        }
+        if (script_tag_at(s, i, n, 1)) { /* "</script" and a delimiter */
+            if (level < 2) {
+                *next = i;
+                return -1;
+            }
+            *next = i + 9;
+            return 1;
+        }
+        if (level == 0 && i + 3 < n && s[i + 1] == '!' && s[i + 2] == '-' && s[i + 3] == '-') {
+            *next = i + 2; /* the dashes of "<!--" may end the escape at once: "<!-->" */
+            return 1;
+        }
+        if (level == 1 && script_tag_at(s, i, n, 0)) { /* "<script" and a delimiter */
+            *next = i + 8;
+            return 2;
+        }
+    }
+    return -2;
+}
+
 /*
  * Script data from s[i] (just after a <script> start tag), its escaped states included:
  * where the "</script" that ends it starts, or -1 when the buffer does not hold it.
  */
 static Py_ssize_t script_end(const unsigned char *s, Py_ssize_t i, Py_ssize_t n) {
-    int level = 0; /* 0 script data, 1 escaped, 2 double escaped */
-    while (i < n) {
-        Py_ssize_t a;
-        if (level == 0) {
-            const unsigned char *lt = memchr(s + i, '<', (size_t)(n - i));
-            if (lt == NULL) {
-                return -1;
-            }
-            a = lt - s;
-        } else {
-            a = i;
-            while (a < n && s[a] != '<' && s[a] != '-') {
-                a++;
-            }
-            if (a >= n) {
-                return -1;
-            }
-        }
-        if (s[a] == '-') { /* escaped or double escaped: "-->" goes back to script data */
-            if (a + 2 < n && s[a + 1] == '-' && s[a + 2] == '>') {
-                level = 0;
-                i = a + 3;
-            } else {
-                i = a + 1;
-            }
-            continue;
-        }
-        if (script_tag_at(s, a, n, 1)) {
-            if (level < 2) {
-                return a;
-            }
-            level = 1;
-            i = a + 9;
-            continue;
-        }
-        if (level == 0 && a + 3 < n && s[a + 1] == '!' && s[a + 2] == '-' && s[a + 3] == '-') {
-            level = 1;
-            i = a + 2; /* the dashes of "<!--" may end the escape at once: "<!-->" */
-            continue;
-        }
-        if (level == 1 && script_tag_at(s, a, n, 0)) {
-            level = 2;
-            i = a + 8;
-            continue;
-        }
-        i = a + 1;
+    int level = 0;
+    while (level >= 0) {
+        level = script_step(s, i, n, level, &i);
     }
-    return -1;
+    return level == -1 ? i : -1;
 }
 
 /* The end of the comment whose "<!--" is at s[a], or -1 when the buffer does not hold it. */
@@ -858,51 +861,6 @@ static void walk_plain(const TagScanner *self, const unsigned char *s, Py_ssize_
         }
         i = ev->end;
     }
-}
-
-/*
- * One step through script data from s[i] at level (0 script data, 1 escaped, 2 double
- * escaped), as icp_footer._scan.script_step takes it: sets *next and returns the new level,
- * -1 when the "</script" ending the element starts at *next; -2 when the buffer ends first.
- */
-static int script_step(const unsigned char *s, Py_ssize_t i, Py_ssize_t n, int level,
-                       Py_ssize_t *next) {
-    for (; i < n; i++) {
-        const unsigned char *found;
-        if (level == 0) {
-            found = memchr(s + i, '<', (size_t)(n - i));
-            if (found == NULL) {
-                return -2;
-            }
-            i = found - s;
-        } else if (s[i] != '<' && s[i] != '-') {
-            continue;
-        }
-        if (s[i] == '-') { /* "-->" ends an escape */
-            if (i + 2 < n && s[i + 1] == '-' && s[i + 2] == '>') {
-                *next = i + 3;
-                return 0;
-            }
-            continue;
-        }
-        if (script_tag_at(s, i, n, 1)) { /* "</script" and a delimiter */
-            if (level < 2) {
-                *next = i;
-                return -1;
-            }
-            *next = i + 9;
-            return 1;
-        }
-        if (level == 0 && i + 3 < n && s[i + 1] == '!' && s[i + 2] == '-' && s[i + 3] == '-') {
-            *next = i + 2; /* the dashes of "<!--" may end the escape at once: "<!-->" */
-            return 1;
-        }
-        if (level == 1 && script_tag_at(s, i, n, 0)) { /* "<script" and a delimiter */
-            *next = i + 8;
-            return 2;
-        }
-    }
-    return -2;
 }
 
 static PyObject *TagScanner_script_step(PyObject *op, PyObject *const *args, Py_ssize_t nargs) {
