@@ -406,6 +406,27 @@ static Py_ssize_t comment_end(const unsigned char *s, Py_ssize_t a, Py_ssize_t n
 }
 
 /*
+ * An attribute value whose first byte, after "=" and any spaces, is s[k]: where attributes go on
+ * (after a quoted value, or at the space or ">" that ends an unquoted one), or, with *ended set,
+ * the offset after the ">" that ends the tag when the value is missing; -1 when the buffer ends
+ * first.
+ */
+static Py_ssize_t read_value(const unsigned char *s, Py_ssize_t k, Py_ssize_t n, int *ended) {
+    unsigned char c = s[k];
+    *ended = 0;
+    if (c == '"' || c == '\'') {
+        Py_ssize_t close = find_byte(s, k + 1, n, c);
+        return close < 0 ? -1 : close + 1;
+    }
+    if (c == '>') { /* a missing value ends the tag */
+        *ended = 1;
+        return k + 1;
+    }
+    Py_ssize_t end = find_class(s, k + 1, n, C_WS | C_GT); /* unquoted: to a space or ">" */
+    return end < n ? end : -1;
+}
+
+/*
  * The attributes of a tag from s[j] (just after its name) to its ">", as the tokenizer reads
  * them. Returns the offset after ">" (and sets *self_closing), or -1 when the buffer ends
  * first.
@@ -454,22 +475,11 @@ static Py_ssize_t read_attributes(const unsigned char *s, Py_ssize_t j, Py_ssize
         if (k >= n) {
             return -1;
         }
-        c = s[k];
-        if (c == '"' || c == '\'') {
-            Py_ssize_t close = find_byte(s, k + 1, n, c);
-            if (close < 0) {
-                return -1;
-            }
-            j = close + 1;
-            continue;
-        }
-        if (c == '>') { /* a missing value ends the tag */
+        int ended;
+        j = read_value(s, k, n, &ended);
+        if (j < 0 || ended) {
             *self_closing = 0;
-            return k + 1;
-        }
-        j = find_class(s, k + 1, n, C_WS | C_GT); /* unquoted: to whitespace or ">" */
-        if (j >= n) {
-            return -1;
+            return j;
         }
     }
 }
@@ -510,29 +520,14 @@ static Py_ssize_t skip_attributes(const unsigned char *s, Py_ssize_t seg, Py_ssi
         if (s[k] != '=' || k == seg || byte_class[s[k - 1]] & (C_WS | C_SLASH) || k + 1 >= n) {
             return read_attributes(s, seg, n, &self_closing);
         }
-        unsigned char c = s[k + 1];
-        if (c == '"' || c == '\'') {
-            Py_ssize_t close = find_byte(s, k + 2, n, c);
-            if (close < 0) {
-                return -1;
-            }
-            seg = close + 1;
-            continue;
-        }
-        if (c == '>') { /* a missing value ends the tag */
-            return k + 2;
-        }
-        if (is_ws(c)) {
+        if (is_ws(s[k + 1])) {
             return read_attributes(s, seg, n, &self_closing);
         }
-        Py_ssize_t end = find_class(s, k + 2, n, C_WS | C_GT); /* unquoted */
-        if (end >= n) {
-            return -1;
+        int ended;
+        seg = read_value(s, k + 1, n, &ended);
+        if (seg < 0 || ended) {
+            return seg;
         }
-        if (s[end] == '>') {
-            return end + 1;
-        }
-        seg = end;
     }
 }
 
