@@ -36,6 +36,8 @@ PIECES = [
     b"<textarea>", b"</textarea>", b"<TITLE>", b"</title>", b"<Footer>", b"</FOOTER>",
     b"<SVG>", b"</Svg>", b"<desc>", b"</desc>", b"<!--->", b"<!-->", b"--!>", b"<Body>",
     b"<section>", b"</section>", b"<Article>", b"</article>", b"</table>", b"<nav>", b"</NAV>",
+    b"</a>", b"<A>", b"<span>", b"</Span >", b"</p>", b"<br>", b"</br>", b"<img src=x>", b"<li>",
+    b"</li>", b"<b>", b"</b>", b"<H1>", b"</h1>", b"<ul>", b"</ul>", b"<td>", b"<object>",
 ]  # fmt: skip
 DOCUMENTS = st.lists(st.sampled_from(PIECES), max_size=60).map(b"".join) | st.binary(max_size=200)
 
@@ -95,11 +97,16 @@ def _plain_events(
         pos = event[2]
 
 
-@settings(max_examples=1500, deadline=None)
-@given(DOCUMENTS, FLAGS, st.integers(0, 70), st.booleans())
+PLAIN_FLAGS = st.sampled_from([0, _scan.NO_OPEN_P]).flatmap(lambda p: FLAGS.map(p.__or__))
+
+
+@settings(max_examples=2500, deadline=None)
+@given(DOCUMENTS, PLAIN_FLAGS, st.integers(0, 70), st.booleans())
 @example(b"<section><table></section></table></section>", 2, 512, False)
 @example(b"<nav><footer><footer></footer></footer></nav>", 2, 512, False)
 @example(b"<section>" * 70, 2, 512, False)
+@example(b"<div><a><p>x</p><b></div></a></b><br></a>", 7, 512, False)
+@example(b"<p><span><h1>x</h1></span></p>", 7, 512, False)
 def test_compiled_plain_events_equal_the_reference(
     document: bytes, flags: int, room: int, sectioning: bool
 ) -> None:
@@ -181,6 +188,45 @@ def test_next_plain_settles_only_what_the_caller_would(
         assert (found[:4], found[5]) == (event, opened)
 
 
+INSIDE = _scan.EVERY_TAG | _scan.SKIP_TEXT  # the site footer and hidden content
+
+
+@pytest.mark.parametrize(
+    ("document", "flags", "event", "opened"),
+    [
+        # Inside, phrasing and void elements only open and close, or open nothing.
+        (
+            "<a href=x>关于</a> | <SPAN>y</span><img src=b><br></footer>".encode(),
+            INSIDE | _scan.NO_OPEN_P,
+            (3, 52, 61, b"footer"),
+            (),
+        ),
+        # Blocks close a <p>: plain only while the caller has none open, nor one opened here.
+        (b"<div><p>x</p></div></footer>", INSIDE | _scan.NO_OPEN_P, (3, 19, 28, b"footer"), ()),
+        (b"<div><p>x</p></div></footer>", INSIDE, (2, 0, 5, b"div"), ()),
+        (b"<p>a<div>", INSIDE | _scan.NO_OPEN_P, (2, 4, 9, b"div"), (b"p",)),
+        # Another element's end tag does not reach past a special one: the caller's to judge.
+        (b"<a><div></a>", INSIDE | _scan.NO_OPEN_P, (3, 8, 12, b"a"), (b"a", b"div")),
+        (b"<div><a></div>", INSIDE | _scan.NO_OPEN_P, (0, 14, 14, None), ()),
+        # What a start tag implies besides closing a <p>, and the needles, are events.
+        (b"<li>x</li>", INSIDE | _scan.NO_OPEN_P, (2, 0, 4, b"li"), ()),
+        (b"<section></section>", INSIDE | _scan.NO_OPEN_P, (2, 0, 9, b"section"), ()),
+        (b"<b></br>", INSIDE | _scan.NO_OPEN_P, (3, 3, 8, b"br"), (b"b",)),
+        # Outside, they are ordinary tags; the sectioning elements are plain.
+        (b"<a></a><p></p><section>", _scan.SKIP_TEXT, (0, 23, 23, None), (b"section",)),
+    ],
+)
+def test_next_plain_inside_settles_only_what_the_caller_would(
+    document: bytes,
+    flags: int,
+    event: tuple[int, int, int, bytes | None],
+    opened: tuple[bytes, ...],
+) -> None:
+    for scanner in _both():
+        found = scanner.next_plain(document, 0, flags, 512, False)
+        assert (found[:4], found[5]) == (event, opened)
+
+
 @settings(max_examples=300, deadline=None)
 @given(DOCUMENTS, st.data())
 def test_any_start_position_gives_the_same_event(document: bytes, data: st.DataObject) -> None:
@@ -253,6 +299,11 @@ def test_megabyte_constructs(document: bytes) -> None:
     max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(document=DOCUMENTS, sizes=st.lists(st.integers(0, 40), min_size=1, max_size=6))
+@example(
+    document=b"<footer><div><p>a<a>b</a><div>c</p></a></div><p>d<br><details><b>e</b></footer>",
+    sizes=[0],
+)
+@example(document=b"<footer><ul><li><a>x</a><span>y</li></ul><h1>z</h1></span></footer>", sizes=[7])
 def test_the_injector_gives_the_same_output_with_either_scanner(
     document: bytes, sizes: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:

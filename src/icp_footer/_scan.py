@@ -46,10 +46,16 @@ __all__ = [
     "COMMENT",
     "END",
     "EVERY_TAG",
+    "NO_OPEN_P",
+    "PLAIN_CLOSES_P",
     "PLAIN_DEPTH",
     "PLAIN_GUARDED",
+    "PLAIN_INSIDE",
+    "PLAIN_IS_P",
     "PLAIN_SCOPE",
     "PLAIN_SECTIONING",
+    "PLAIN_SPECIAL",
+    "PLAIN_VOID",
     "SKIP_TEXT",
     "START",
     "UNFINISHED",
@@ -64,13 +70,27 @@ EVERY_TAG = 1
 """Report every tag, not only needles (and skip no SVG)."""
 SKIP_TEXT = 2
 """Skip whole comments, scripts and raw-text elements."""
+NO_OPEN_P = 4
+"""For :meth:`PyTagScanner.next_plain`: the caller has no ``<p>`` open."""
 
 PLAIN_SECTIONING = 1
 """A plain element that, open, makes a guarded one plain."""
 PLAIN_GUARDED = 2
 """A plain element whose start tag is plain only inside a sectioning one."""
 PLAIN_SCOPE = 4
-"""A plain element an end tag does not reach past (the tree builder then ignores it)."""
+"""A plain element a special one's end tag does not reach past (it is then ignored)."""
+PLAIN_INSIDE = 8
+"""A plain element inside the site footer and hidden content, where every tag matters.
+
+It is plain only with :data:`EVERY_TAG`; those without it, only without."""
+PLAIN_VOID = 16
+"""A plain element whose start tag opens nothing."""
+PLAIN_SPECIAL = 32
+"""A plain element another one's end tag does not reach past (it is then ignored)."""
+PLAIN_CLOSES_P = 64
+"""A plain element whose start tag closes an open ``<p>``: plain only with NO_OPEN_P."""
+PLAIN_IS_P = 128
+"""The ``<p>`` element: a PLAIN_CLOSES_P one is not plain while it is open."""
 PLAIN_DEPTH = 64
 """Plain elements :meth:`PyTagScanner.next_plain` keeps open before it hands one over."""
 
@@ -298,28 +318,40 @@ class PyTagScanner:
     ) -> PlainEvent:
         """:meth:`next`, opening and closing plain elements itself.
 
-        The caller says these elements, outside everything else that matters, only open and
-        close: a start tag opens one (a guarded one only inside a sectioning element), an end
-        tag closes the innermost of its name and all inside it, unless a scope element is
-        among them. Those the scanner can settle alone are not events: it keeps the ones it
-        opened on a stack (at most ``room`` and :data:`PLAIN_DEPTH`) and stops at the first
-        event it cannot settle, an end tag for an element opened before included. The last
-        item is the names still open, outermost first, for the caller to open before it
-        acts on the event. ``sectioning``: whether one is open already.
+        The caller says these elements, where they are plain (outside everything else that
+        matters, or with :data:`PLAIN_INSIDE` inside the site footer and hidden content, where
+        every tag is reported), only open and close. A start tag opens one, unless it is void
+        (it opens nothing), guarded (plain only inside a sectioning element) or closes a
+        ``<p>`` (plain only with :data:`NO_OPEN_P` and no ``<p>`` opened here). An end tag
+        closes the innermost of its name and all inside it, unless the tree builder ignores
+        it: a special element's end tag does not reach past a scope element, any other's
+        past a special one. Those the scanner can settle alone are not events: it keeps the
+        ones it opened on a stack (at most ``room`` and :data:`PLAIN_DEPTH`) and stops at
+        the first event it cannot settle, an end tag for an element opened before included.
+        The last item is the names still open, outermost first, for the caller to open
+        before it acts on the event. ``sectioning``: whether one is open already.
         """
         plain = self._plain
+        inside = PLAIN_INSIDE if flags & EVERY_TAG else 0
         opened: list[bytes] = []
         open_sectioning = 0
         while True:
             event = self.next(buf, pos, flags)
             kind, _, end, name, _ = event
-            if name is None or name not in plain:
+            if name is None or name not in plain or plain[name] & PLAIN_INSIDE != inside:
                 return (*event, tuple(opened))
             bits = plain[name]
             if kind == START:
+                if bits & PLAIN_VOID:
+                    pos = end
+                    continue
                 if (bits & PLAIN_GUARDED and not (sectioning or open_sectioning)) or len(
                     opened
                 ) >= min(room, PLAIN_DEPTH):
+                    return (*event, tuple(opened))
+                if bits & PLAIN_CLOSES_P and (
+                    not flags & NO_OPEN_P or any(plain[e] & PLAIN_IS_P for e in opened)
+                ):
                     return (*event, tuple(opened))
                 opened.append(name)
                 open_sectioning += bits & PLAIN_SECTIONING
@@ -327,7 +359,8 @@ class PyTagScanner:
                 if name not in opened:
                     return (*event, tuple(opened))  # the caller's to judge
                 at = len(opened) - 1 - opened[::-1].index(name)
-                if any(plain[inside] & PLAIN_SCOPE for inside in opened[at + 1 :]):
+                bound = PLAIN_SCOPE if bits & PLAIN_SPECIAL else PLAIN_SPECIAL
+                if any(plain[inner] & bound for inner in opened[at + 1 :]):
                     return (*event, tuple(opened))  # the tree builder ignores it
                 open_sectioning -= sum(plain[closed] & PLAIN_SECTIONING for closed in opened[at:])
                 del opened[at:]

@@ -25,7 +25,7 @@
 #include <string.h>
 
 enum { EV_UNFINISHED = 0, EV_COMMENT = 1, EV_START = 2, EV_END = 3 };
-enum { EVERY_TAG = 1, SKIP_TEXT = 2 };
+enum { EVERY_TAG = 1, SKIP_TEXT = 2, NO_OPEN_P = 4 };
 
 #define MAX_NAMES 128
 #define MAX_NAME 16
@@ -53,7 +53,16 @@ typedef struct {
 } TagScanner;
 
 /* What a plain element is (see icp_footer._scan.PLAIN_*). */
-enum { PLAIN_SECTIONING = 1, PLAIN_GUARDED = 2, PLAIN_SCOPE = 4 };
+enum {
+    PLAIN_SECTIONING = 1,
+    PLAIN_GUARDED = 2,
+    PLAIN_SCOPE = 4,
+    PLAIN_INSIDE = 8,
+    PLAIN_VOID = 16,
+    PLAIN_SPECIAL = 32,
+    PLAIN_CLOSES_P = 64,
+    PLAIN_IS_P = 128
+};
 /* Plain elements next_plain keeps open at most before it hands the next one over. */
 #define PLAIN_DEPTH 64
 
@@ -602,15 +611,12 @@ static void walk(const TagScanner *self, const unsigned char *s, Py_ssize_t n, P
     memset(ev, 0, sizeof(*ev));
     for (;;) {
         /* Tags often follow each other: no call when the next "<" is right here. */
-        const unsigned char *lt = i >= n       ? NULL
-                                  : s[i] == '<' ? s + i
-                                                : memchr(s + i, '<', (size_t)(n - i));
-        if (lt == NULL) {
+        Py_ssize_t a = i >= n ? -1 : s[i] == '<' ? i : find_byte(s, i, n, '<');
+        if (a < 0) {
             ev->kind = EV_UNFINISHED;
             ev->at = ev->end = n;
             return;
         }
-        Py_ssize_t a = lt - s;
         if (a + 1 >= n) { /* "<" at the end: what follows is not known yet */
             ev->kind = EV_UNFINISHED;
             ev->at = ev->end = a;
@@ -672,6 +678,7 @@ static void walk(const TagScanner *self, const unsigned char *s, Py_ssize_t n, P
         int foreign = !end_tag && !every_tag && self->skips_foreign && is_svg_or_math(s + name_start, len);
         int self_closing = 0;
         Py_ssize_t close = j >= n                ? -1
+                           : s[j] == '>'       ? j + 1 /* no attributes: the usual end tag */
                            : needle || foreign ? read_attributes(s, j, n, &self_closing)
                                                : skip_attributes(s, j, n);
         if (close < 0) {
@@ -818,6 +825,7 @@ static PyObject *TagScanner_next(PyObject *op, PyObject *const *args, Py_ssize_t
 static void walk_plain(const TagScanner *self, const unsigned char *s, Py_ssize_t n, Py_ssize_t i,
                        int flags, Py_ssize_t room, int sectioning, Event *ev, Py_ssize_t *stack,
                        int *depth) {
+    const int inside = flags & EVERY_TAG ? PLAIN_INSIDE : 0;
     int open_sectioning = 0;
     for (;;) {
         walk(self, s, n, i, flags, ev);
@@ -825,14 +833,28 @@ static void walk_plain(const TagScanner *self, const unsigned char *s, Py_ssize_
             return;
         }
         Py_ssize_t k = find_name(&self->plain, s + ev->name_start, ev->name_end - ev->name_start);
-        if (k < 0) {
+        if (k < 0 || (self->plain_kind[k] & PLAIN_INSIDE) != inside) {
             return;
         }
         int kind = self->plain_kind[k];
         if (ev->kind == EV_START) {
+            if (kind & PLAIN_VOID) {
+                i = ev->end;
+                continue;
+            }
             if ((kind & PLAIN_GUARDED && !sectioning && !open_sectioning) || *depth >= room ||
                 *depth >= PLAIN_DEPTH) {
                 return;
+            }
+            if (kind & PLAIN_CLOSES_P) { /* it closes nothing only while no <p> is open */
+                if (!(flags & NO_OPEN_P)) {
+                    return;
+                }
+                for (int at = 0; at < *depth; at++) {
+                    if (self->plain_kind[stack[at]] & PLAIN_IS_P) {
+                        return;
+                    }
+                }
             }
             stack[(*depth)++] = k;
             open_sectioning += kind & PLAIN_SECTIONING;
@@ -844,9 +866,12 @@ static void walk_plain(const TagScanner *self, const unsigned char *s, Py_ssize_
             if (at < 0) {
                 return; /* it closes an element opened before: the caller's to judge */
             }
-            for (int inside = at + 1; inside < *depth; inside++) {
-                if (self->plain_kind[stack[inside]] & PLAIN_SCOPE) {
-                    return; /* the tree builder ignores it */
+            /* A special element's end tag does not reach past a scope element; any other
+               end tag does not reach past a special one. The tree builder ignores it. */
+            int bound = kind & PLAIN_SPECIAL ? PLAIN_SCOPE : PLAIN_SPECIAL;
+            for (int inner = at + 1; inner < *depth; inner++) {
+                if (self->plain_kind[stack[inner]] & bound) {
+                    return;
                 }
             }
             for (int popped = at; popped < *depth; popped++) {

@@ -174,15 +174,38 @@ _FOREIGN_SKIP = _scan.foreign_run(
     _FOREIGN_STOP_START, _FOREIGN_STOP_END, tuple(sorted(_INTEGRATION_POINTS))
 )
 
-# The scanner settles these alone outside the site footer and hidden content (see _scan_data),
-# as _start_tag and _end_tag would: a <footer> is plain inside a sectioning element, and an end
-# tag is ignored past an element that bounds the scope (as _ignored_end judges a special one).
+# Inside the site footer and hidden content every element is tracked. These only open and
+# close there, as _start_tag and _end_tag take them while no select or template is open: void
+# elements open nothing; phrasing elements imply nothing; blocks close a <p>, and so nothing
+# while none is open. What else a start tag may imply (a <li> closes a <li>), and the names
+# with a branch of their own, stay events.
+_INSIDE_PHRASING = frozenset(
+    b"a abbr b bdi bdo big cite code data del dfn em font i ins kbd label mark nobr q s samp "
+    b"small span strike strong sub sup time tt u var".split()
+)
+_INSIDE_BLOCKS = _CLOSES_P - _NEEDLE_NAMES - _VOID - {b"li", b"dd", b"dt"}
+_INSIDE_PLAIN = _INSIDE_PHRASING | _INSIDE_BLOCKS | _VOID
+assert _INSIDE_PHRASING.isdisjoint(_SPECIAL | _CLOSES_P)
+assert _INSIDE_PLAIN.isdisjoint(
+    _NEEDLE_NAMES | _SECTIONING_NAMES | _HIDER_NAMES | _PLAIN_NEEDLES
+    | {b"li", b"dd", b"dt", b"option", b"optgroup", b"body", b"html", b"svg", b"math"}
+)  # fmt: skip
+
+# The scanner settles these alone (see _scan_data): outside the site footer and hidden
+# content, the plain needles, as _start_tag and _end_tag would take them (a <footer> is plain
+# inside a sectioning element); inside, the elements above. An end tag the tree builder
+# ignores (as _ignored_end judges it) stays an event.
 assert _PLAIN_NEEDLES <= _SPECIAL
-_PLAIN = tuple(sorted(_PLAIN_NEEDLES))
+_PLAIN = tuple(sorted(_PLAIN_NEEDLES | _INSIDE_PLAIN))
 _PLAIN_KINDS = bytes(
     (_scan.PLAIN_SECTIONING if name in _SECTIONING_NAMES else 0)
     | (_scan.PLAIN_GUARDED if name == b"footer" else 0)
     | (_scan.PLAIN_SCOPE if name in _SCOPE else 0)
+    | (_scan.PLAIN_INSIDE if name in _INSIDE_PLAIN else 0)
+    | (_scan.PLAIN_VOID if name in _VOID else 0)
+    | (_scan.PLAIN_SPECIAL if name in _SPECIAL else 0)
+    | (_scan.PLAIN_CLOSES_P if name in _INSIDE_BLOCKS else 0)
+    | (_scan.PLAIN_IS_P if name == b"p" else 0)
     for name in _PLAIN
 )
 
@@ -667,13 +690,17 @@ class Injector:
         end = len(buf)
         next_event, next_plain = self._tags.next, self._tags.next_plain
         open_elements, counts = self._open, self._counts
-        after_body, flags, plain = self._data_flags()
+        after_body, flags, plain, settle = self._data_flags()
         while True:
-            if plain and self._scanner_settles_plain and not self._foreign_closer:
+            if settle and not self._foreign_closer:
                 # The scanner opens and closes what it can settle alone; the elements it
                 # left open come back in `opened`, for the open elements here.
                 kind, at, tag_end, name, self_closing, opened = next_plain(
-                    buf, pos, flags, _MAX_DEPTH - len(open_elements), self._sectioning > 0
+                    buf,
+                    pos,
+                    flags if counts.get(b"p") else flags | _scan.NO_OPEN_P,
+                    _MAX_DEPTH - len(open_elements),
+                    self._sectioning > 0,
                 )
                 for element in opened:
                     open_elements.append(element)
@@ -700,7 +727,7 @@ class Injector:
                             self._sectioning += 1
                     else:
                         self._stop_tracking(out)
-                        after_body, flags, plain = self._data_flags()
+                        after_body, flags, plain, settle = self._data_flags()
                     continue
                 self._foreign_closer = b""
                 index = self._last_index(name)
@@ -714,7 +741,7 @@ class Injector:
                 or (kind == _scan.COMMENT and self._fragile_body_end)  # stays inside
             ):
                 self._body_end_moves(out, buf, base, pos)
-                after_body, flags, plain = self._data_flags()
+                after_body, flags, plain, settle = self._data_flags()
             if kind == _scan.UNFINISHED:
                 return pos, at
             if kind == _scan.COMMENT:
@@ -736,17 +763,18 @@ class Injector:
             pos = tag_end
             if changed:
                 return pos, None
-            after_body, flags, plain = self._data_flags()
+            after_body, flags, plain, settle = self._data_flags()
 
-    def _data_flags(self) -> tuple[bool, int, bool]:
+    def _data_flags(self) -> tuple[bool, int, bool, bool]:
         """What the data state's scan asks the scanner for, from the current state.
 
         Returns whether the body's end was just seen (everything after it may move it),
-        the scanner flags, and whether sectioning needles (and a ``<footer>`` inside one)
-        only open and close elements here: see _scan_data.
+        the scanner flags, whether sectioning needles (and a ``<footer>`` inside one) only
+        open and close elements here, and whether the scanner may settle its plain elements
+        (those, or inside the site footer and hidden content, _INSIDE_PLAIN): see _scan_data.
         """
         if self._candidate is not None and self._at_body_end:
-            return True, _scan.EVERY_TAG, False  # tags, comments and scripts may move it
+            return True, _scan.EVERY_TAG, False, False  # tags, comments, scripts may move it
         # A comment changes nothing here, nor a script or raw-text element, which only
         # switches the tokenizer, unless a select ignores its start tag.
         flags = _scan.SKIP_TEXT
@@ -754,8 +782,10 @@ class Injector:
             flags |= _scan.EVERY_TAG
         if self._counts.get(b"select") and not self._template_depth:
             flags &= ~_scan.SKIP_TEXT
-        plain = flags == _scan.SKIP_TEXT and not self._template_depth and not self._untracked
-        return False, flags, plain
+        tracked = not self._template_depth and not self._untracked
+        plain = flags == _scan.SKIP_TEXT and tracked
+        settle = bool(flags & _scan.SKIP_TEXT) and tracked and self._scanner_settles_plain
+        return False, flags, plain, settle
 
     def _start_tag(
         self,
