@@ -280,15 +280,8 @@ static int fill_table(NameTable *table, PyObject *names, const char *what) {
     return 0;
 }
 
-/* The index of the name s[0:len] in the table (ASCII case-insensitively), or -1. */
-static Py_ssize_t find_name(const NameTable *table, const unsigned char *name, Py_ssize_t len) {
-    if (len >= MAX_NAME || !is_alpha(name[0])) {
-        return -1;
-    }
-    int letter = to_lower(name[0]) - 'a';
-    if (!(table->lengths[letter] & (1u << len))) { /* most tags end here */
-        return -1;
-    }
+static Py_ssize_t find_name_of_letter(const NameTable *table, int letter,
+                                      const unsigned char *name, Py_ssize_t len) {
     for (Py_ssize_t i = table->first[letter]; i < table->first[letter + 1]; i++) {
         if (table->len[i] == len && equals_lower(name, table->text[i], len)) {
             return i;
@@ -297,7 +290,21 @@ static Py_ssize_t find_name(const NameTable *table, const unsigned char *name, P
     return -1;
 }
 
-static int is_needle(const NameTable *table, const unsigned char *name, Py_ssize_t len) {
+/* The index of the name s[0:len] in the table (ASCII case-insensitively), or -1. Inline: it
+   runs for every tag, and most end at the length check. */
+static inline Py_ssize_t find_name(const NameTable *table, const unsigned char *name,
+                                   Py_ssize_t len) {
+    if (len >= MAX_NAME || !is_alpha(name[0])) {
+        return -1;
+    }
+    int letter = to_lower(name[0]) - 'a';
+    if (!(table->lengths[letter] & (1u << len))) {
+        return -1;
+    }
+    return find_name_of_letter(table, letter, name, len);
+}
+
+static inline int is_needle(const NameTable *table, const unsigned char *name, Py_ssize_t len) {
     return find_name(table, name, len) >= 0;
 }
 
@@ -420,7 +427,7 @@ static Py_ssize_t comment_end(const unsigned char *s, Py_ssize_t a, Py_ssize_t n
  * the offset after the ">" that ends the tag when the value is missing; -1 when the buffer ends
  * first.
  */
-static Py_ssize_t read_value(const unsigned char *s, Py_ssize_t k, Py_ssize_t n, int *ended) {
+static inline Py_ssize_t read_value(const unsigned char *s, Py_ssize_t k, Py_ssize_t n, int *ended) {
     unsigned char c = s[k];
     *ended = 0;
     if (c == '"' || c == '\'') {
@@ -540,7 +547,7 @@ static Py_ssize_t skip_attributes(const unsigned char *s, Py_ssize_t seg, Py_ssi
     }
 }
 
-static int is_svg_or_math(const unsigned char *name, Py_ssize_t len) {
+static inline int is_svg_or_math(const unsigned char *name, Py_ssize_t len) {
     return (len == 3 && equals_lower(name, "svg", 3)) || (len == 4 && equals_lower(name, "math", 4));
 }
 

@@ -226,8 +226,9 @@ _DATA, _COMMENT, _RAW, _SCRIPT, _CDATA, _FOREIGN, _VALUE, _TAG_REST, _DONE = ran
 _LONG_TAG = 8192
 # Bytes of already-emitted input kept so a terminator split across chunks is still seen.
 _CONTEXT = 16
-# Larger chunks are scanned in slices of this size.
+# Larger chunks are scanned in slices of this size (with the compiled scanner, the second).
 _SLICE = 1 << 16
+_SLICE_COMPILED = 1 << 20
 # Open elements tracked at most; deeper nesting stops the site-footer tracking.
 _MAX_DEPTH = 512
 # A carried unfinished construct longer than this is scanned again only once the carried
@@ -313,6 +314,8 @@ class Injector:
         # The reference would settle plain elements in a Python loop of its own: slower than
         # the inline path in _scan_data, which does the same.
         self._scanner_settles_plain = not isinstance(self._tags, _scan.PyTagScanner)
+        # The compiled scanner reads the bytes as they are: slicing would only copy them.
+        self._slice = _SLICE_COMPILED if self._scanner_settles_plain else _SLICE
 
     # -- public API ------------------------------------------------------------------------
 
@@ -331,12 +334,12 @@ class Injector:
             if len(self._buf) + self._pending_size < self._rescan_at:
                 return b""
             return self._feed_pending()
-        if len(chunk) > _SLICE:
-            # Scanning works on a lowercased copy of what it reads; slices keep that copy
-            # small when a large body arrives in one piece and is mostly script or text.
-            return b"".join(
-                [self.feed(chunk[i : i + _SLICE]) for i in range(0, len(chunk), _SLICE)]
-            )
+        size = self._slice
+        if len(chunk) > size:
+            # Scanning works on a lowercased copy of what it reads (the pure-Python scanner
+            # always, foreign content with either); slices keep that copy small when a large
+            # body arrives in one piece.
+            return b"".join([self.feed(chunk[i : i + size]) for i in range(0, len(chunk), size)])
         chunk = bytes(chunk)
         before = self._snapshot()
         try:
