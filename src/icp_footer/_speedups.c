@@ -630,9 +630,10 @@ static void walk(const TagScanner *self, const unsigned char *s, Py_ssize_t n, P
             return;
         }
         unsigned char c = s[a + 1];
-        Py_ssize_t name_start;
-        int end_tag = 0;
-        if (c == '!' || c == '?' || c == '/') {
+        /* Start and end tags come in turns: no branch on which this one is. */
+        int end_tag = c == '/';
+        Py_ssize_t name_start = a + 1 + end_tag;
+        if (name_start >= n || !is_alpha(s[name_start])) {
             if (c == '!' && (a + 3 >= n || (s[a + 2] == '-' && s[a + 3] == '-'))) {
                 if (a + 3 < n) {
                     Py_ssize_t after = skip_text ? comment_end(s, a, n) : -1;
@@ -651,17 +652,14 @@ static void walk(const TagScanner *self, const unsigned char *s, Py_ssize_t n, P
                     return;
                 }
             }
-            if (c == '/') {
-                if (a + 2 >= n) {
-                    ev->kind = EV_UNFINISHED;
-                    ev->at = ev->end = a;
-                    return;
-                }
-                if (is_alpha(s[a + 2])) {
-                    end_tag = 1;
-                    name_start = a + 2;
-                    goto tag;
-                }
+            if (c == '/' && a + 2 >= n) {
+                ev->kind = EV_UNFINISHED;
+                ev->at = ev->end = a;
+                return;
+            }
+            if (c != '!' && c != '?' && c != '/') { /* "<" in text */
+                i = a + 1;
+                continue;
             }
             /* A bogus comment, a doctype or "</>": it ends at the first ">". */
             const unsigned char *gt = memchr(s + a + 2, '>', (size_t)(n - a - 2));
@@ -673,12 +671,6 @@ static void walk(const TagScanner *self, const unsigned char *s, Py_ssize_t n, P
             i = gt - s + 1;
             continue;
         }
-        if (!is_alpha(c)) { /* "<" in text */
-            i = a + 1;
-            continue;
-        }
-        name_start = a + 1;
-    tag:;
         Py_ssize_t j = find_class(s, name_start, n, C_WS | C_SLASH | C_GT);
         Py_ssize_t len = j - name_start;
         int needle = every_tag || is_needle(end_tag ? &self->end : &self->start, s + name_start, len);
