@@ -537,19 +537,26 @@ COMPILED = TagScanner is not PyTagScanner
 """Whether the compiled scanner is in use (``icp-footer --version`` says which)."""
 
 
-@functools.lru_cache(maxsize=8)
-def _shared(kind: ScannerType, names: tuple[tuple[bytes, ...] | bytes, ...]) -> Scanner:
-    return kind(*names)
+Names = tuple[tuple[bytes, ...] | bytes, ...]
+_SHARED: dict[tuple[ScannerType, int], tuple[Names, Scanner]] = {}
 
 
-def make_scanner(*names: tuple[bytes, ...] | bytes) -> Scanner:
-    """A :data:`TagScanner` for these names (as its constructor takes them).
+def make_scanner(names: Names) -> Scanner:
+    """A :data:`TagScanner` built with ``names`` (the arguments its constructor takes).
 
     A compiled scanner keeps no state between calls, so one serves every injector (building
     its tables costs more than a small page takes to scan); the reference remembers searches
-    for one buffer, so each caller gets its own.
+    for one buffer, so each caller gets its own. ``names`` is meant to be a constant: the
+    shared scanners are found by its identity, which costs less than hashing it per request.
     """
     kind: ScannerType = TagScanner  # looked up on each call: tests switch it
     if kind is PyTagScanner:
         return TagScanner(*names)
-    return _shared(kind, names)
+    key = (kind, id(names))
+    entry = _SHARED.get(key)
+    if entry is None:
+        if len(_SHARED) >= 8:  # not constants after all: keep the table small
+            _SHARED.clear()
+        entry = (names, kind(*names))  # the entry holds names, so its id stays its own
+        _SHARED[key] = entry
+    return entry[1]

@@ -310,7 +310,7 @@ class Injector:
         self._failed = False
         self._note = ""
         self._e = 0
-        self._tags = _scan.make_scanner(*_SCANNER_NAMES)
+        self._tags = _scan.make_scanner(_SCANNER_NAMES)
         # The reference would settle plain elements in a Python loop of its own: slower than
         # the inline path in _scan_data, which does the same.
         self._scanner_settles_plain = not isinstance(self._tags, _scan.PyTagScanner)
