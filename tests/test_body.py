@@ -447,3 +447,21 @@ def test_decoding_memory_is_bounded_whatever_the_ratio(coding: str) -> None:
     assert size_out < 4 * size_in + 4096
     assert large < 64 << 20, large
     assert large - small < 16 << 20, (small, large)  # no growth with the decoded size
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    st.lists(st.integers(1, 400), min_size=1, max_size=5),
+    st.sampled_from(["identity", "gzip", "deflate", "br"]),
+    st.sampled_from([PAGE.encode(), LONG]),
+)
+def test_finish_with_the_last_chunk_is_feed_then_finish(
+    sizes: list[int], coding: str, page: bytes
+) -> None:
+    """finish(chunk), which the adapters use for a body in one piece, changes nothing."""
+    parts = split(compress(coding, page), sizes)
+    separate, together = rewriter(encoding=coding), rewriter(encoding=coding)
+    expected = feed_all(separate, parts)
+    out = b"".join(together.feed(part) for part in parts[:-1]) + together.finish(parts[-1])
+    assert out == expected
+    assert together.result == separate.result

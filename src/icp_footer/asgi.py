@@ -196,15 +196,16 @@ class _Responder:
         if not self._started:
             if not more:
                 # The whole body in one message: send an exact Content-Length.
-                out = rewriter.feed(body) + rewriter.finish()  # an empty page gets it too
+                out = rewriter.finish(body)  # an empty page gets it too
                 await self._send_start(len(out))
                 self._passthrough = True
                 await self._send({"type": "http.response.body", "body": out, "more_body": False})
                 return
             await self._send_start(None)
-        out = rewriter.feed(body)
-        if not more:
-            out += rewriter.finish()
+        if more:
+            out = rewriter.feed(body)
+        else:
+            out = rewriter.finish(body)
             self._passthrough = True
         if out or not more:
             await self._send({"type": "http.response.body", "body": out, "more_body": more})

@@ -30,6 +30,8 @@ _STEP = 64 * 1024  # decoded bytes handled at a time, whatever the compression r
 _IN_STEP = 16 * 1024  # compressed bytes given to a decoder at a time (it copies what is left)
 _KEEP_SLACK = 256 * 1024  # original bytes kept beyond the look-behind limit (see BodyRewriter)
 _GZIP_MAGIC = b"\x1f\x8b"
+# Output on its way: bytes, or a view of the injector's output not yet joined.
+Piece = bytes | memoryview
 _logged_once: set[str] = set()
 
 
@@ -238,7 +240,7 @@ class BodyRewriter:
         self._original: list[bytes] | None = []  # kept until the first byte goes out
         self._kept = 0
         self._emitted: int | None = 0 if self._codec else None  # decoded, before the insertion
-        self._held: list[bytes] | None = None  # from the insertion on, until the stream ends
+        self._held: list[Piece] | None = None  # from the insertion on, until the stream ends
         self._held_size = 0
         self._passthrough = False  # the rest of the body goes out as it comes
         self._dropping = False  # the rest of the body is dropped: its stream broke
@@ -251,20 +253,28 @@ class BodyRewriter:
             return chunk
         if self._dropping:
             return b""
-        out: list[bytes] = []
+        out: list[Piece] = []
         try:
             self._feed(chunk, out)
         except Exception:
             self._fail(out)
         return b"".join(out)
 
-    def finish(self) -> bytes:
-        """The body has ended; return the rest."""
-        if self._passthrough or self._dropping:
+    def finish(self, chunk: bytes = b"") -> bytes:
+        """The body has ended, ``chunk`` its last piece if it comes with the end; return the rest.
+
+        ``finish(chunk)`` is ``feed(chunk) + finish()`` without copying the page once more.
+        """
+        if self._passthrough:
+            return chunk
+        if self._dropping:
             return b""
-        out: list[bytes] = []
+        out: list[Piece] = []
         try:
-            self._finish(out)
+            if chunk:
+                self._feed(chunk, out)
+            if not self._passthrough and not self._dropping:
+                self._finish(out)
         except Exception:
             self._fail(out)
         return b"".join(out)
@@ -281,14 +291,14 @@ class BodyRewriter:
             return b""
         if self._original is not None:
             return self._give_back()
-        out: list[bytes] = []
+        out: list[Piece] = []
         try:
             self._abandon(out, reason)
         except Exception:
             self._fail(out)
         return b"".join(out)
 
-    def _feed(self, chunk: bytes, out: list[bytes]) -> None:
+    def _feed(self, chunk: bytes, out: list[Piece]) -> None:
         if self._original is not None:
             self._original.append(chunk)
             self._kept += len(chunk)
@@ -316,7 +326,7 @@ class BodyRewriter:
         if out:
             self._original = None  # bytes go out: no way back to the original
 
-    def _take(self, data: bytes, out: list[bytes]) -> None:
+    def _take(self, data: bytes, out: list[Piece]) -> None:
         if self._injector is not None:
             self._emit(self._injector.feed(data), out)
             return
@@ -324,7 +334,7 @@ class BodyRewriter:
         if len(self._head) >= _HEAD or self._charset_from_headers():
             self._ready(out)
 
-    def _finish(self, out: list[bytes]) -> None:
+    def _finish(self, out: list[Piece]) -> None:
         codec = self._codec
         if codec is None or codec.ended:
             self._complete(out)
@@ -343,7 +353,7 @@ class BodyRewriter:
         log.warning("%s", message.format(encoding=self._plan.encoding, host=self._target.host))
         self._abandon(out, "the body ended before its compressed stream did")
 
-    def _complete(self, out: list[bytes]) -> None:
+    def _complete(self, out: list[Piece]) -> None:
         """The document is whole: insert, and end the stream."""
         injector = self._injector or self._ready(out)
         if injector is None:
@@ -354,7 +364,7 @@ class BodyRewriter:
         if self._codec is not None:
             self._send(self._codec.finish(), out)
 
-    def _abandon(self, out: list[bytes], reason: str) -> None:
+    def _abandon(self, out: list[Piece], reason: str) -> None:
         """Send what was decoded without the insertion; leave the stream unterminated."""
         injector = self._injector
         if injector is not None:
@@ -368,44 +378,49 @@ class BodyRewriter:
         if self._codec is not None:
             self._send(self._codec.flush(), out)
 
-    def _emit(self, data: bytes, out: list[bytes]) -> None:
+    def _emit(self, data: bytes, out: list[Piece]) -> None:
         """Send the injector's output on; from the insertion on, hold it while it may be undone."""
         result = self._injector.result if self._injector else None
+        piece: Piece = data
         if self._emitted is not None and result is not None:
             at = -1 if result.offset is None else result.offset - self._emitted
             self._emitted = None
             if at >= 0 and data.startswith(result.inserted, at):
-                self._write(data[:at], out)
-                self._held, data = [], data[at:]
+                # Identity bytes are joined once, at the end: views, not copies, until then.
+                view: Piece = data if self._codec is not None else memoryview(data)
+                self._write(view[:at], out)
+                self._held, piece = [], view[at:]
         elif self._emitted is not None:
             self._emitted += len(data)
         if self._held is None:
-            self._write(data, out)
+            self._write(piece, out)
             return
-        self._held.append(data)
-        self._held_size += len(data)
+        self._held.append(piece)
+        self._held_size += len(piece)
         if self._held_size > self._limit:  # too much to hold: the insertion stays
             self._release(out)
 
-    def _release(self, out: list[bytes]) -> None:
+    def _release(self, out: list[Piece]) -> None:
         held, self._held = self._held, None
-        if held:
+        if held and self._codec is None:
+            out.extend(piece for piece in held if piece)
+        elif held:
             self._write(b"".join(held), out)
 
-    def _write(self, data: bytes, out: list[bytes]) -> None:
+    def _write(self, data: Piece, out: list[Piece]) -> None:
         if data and self._codec is not None:
-            data = self._codec.compress(data)
+            data = self._codec.compress(bytes(data))  # views come only without a codec
         self._send(data, out)
 
     @staticmethod
-    def _send(data: bytes, out: list[bytes]) -> None:
+    def _send(data: Piece, out: list[Piece]) -> None:
         if data:
             out.append(data)
 
     def _charset_from_headers(self) -> bool:
         return "charset=" in self._plan.content_type.lower() or self._head[:3] == b"\xef\xbb\xbf"
 
-    def _ready(self, out: list[bytes]) -> Injector | None:
+    def _ready(self, out: list[Piece]) -> Injector | None:
         """Start the injector on the head; None (the original goes out) for a page we must
         not touch."""
         injector = self._start()
@@ -447,7 +462,7 @@ class BodyRewriter:
         self._original = None
         return original
 
-    def _fail(self, out: list[bytes]) -> None:
+    def _fail(self, out: list[Piece]) -> None:
         if self._original is not None:  # nothing went out; it holds every chunk, this one too
             log.exception("%s", _("icp-footer: rewriting failed; sending the original body"))
             out[:] = [self._give_back()]

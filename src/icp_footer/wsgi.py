@@ -187,7 +187,7 @@ class _Body:
                 seen = True
                 if _content_length(exchange.headers) == len(chunk) and not exchange.started:
                     # The whole body in one piece: finish now and send an exact length.
-                    out = rewriter.feed(chunk) + rewriter.finish()
+                    out = rewriter.finish(chunk)
                     exchange.rewriter = None
                     exchange.passthrough = True
                     exchange.start(len(out))
