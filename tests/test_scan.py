@@ -347,3 +347,18 @@ def test_the_scanner_in_use_follows_the_switch() -> None:
     pure = os.environ.get("ICP_FOOTER_PURE_PYTHON", "") not in ("", "0")
     assert _scan.COMPILED is not pure
     assert (_scan.TagScanner is _scan.PyTagScanner) is pure
+
+
+@pytest.mark.parametrize("footer", [b"", b"<footer>x</footer>"])
+def test_a_tag_past_the_lookbehind_limit_in_one_piece_gives_the_same_result(
+    footer: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether such a tag is given up on depends on where buffers end: both slice alike."""
+    document = b"<body>" + footer + b"<span" + b" a" * 575_000 + b">y</body>"
+    results = []
+    for chosen in (_scan.PyTagScanner, compiled_scanner()):
+        monkeypatch.setattr(_scan, "TagScanner", chosen)
+        injector = Injector(b"<div>N</div>")
+        out = injector.feed(document) + injector.finish()
+        results.append((out, injector.result))
+    assert results[0] == results[1]

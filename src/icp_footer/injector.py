@@ -226,9 +226,8 @@ _DATA, _COMMENT, _RAW, _SCRIPT, _CDATA, _FOREIGN, _VALUE, _TAG_REST, _DONE = ran
 _LONG_TAG = 8192
 # Bytes of already-emitted input kept so a terminator split across chunks is still seen.
 _CONTEXT = 16
-# Larger chunks are scanned in slices of this size (with the compiled scanner, the second).
+# Larger chunks are scanned in slices of this size.
 _SLICE = 1 << 16
-_SLICE_COMPILED = 1 << 20
 # Open elements tracked at most; deeper nesting stops the site-footer tracking.
 _MAX_DEPTH = 512
 # A carried unfinished construct longer than this is scanned again only once the carried
@@ -314,8 +313,6 @@ class Injector:
         # The reference would settle plain elements in a Python loop of its own: slower than
         # the inline path in _scan_data, which does the same.
         self._scanner_settles_plain = not isinstance(self._tags, _scan.PyTagScanner)
-        # The compiled scanner reads the bytes as they are: slicing would only copy them.
-        self._slice = _SLICE_COMPILED if self._scanner_settles_plain else _SLICE
 
     # -- public API ------------------------------------------------------------------------
 
@@ -334,12 +331,14 @@ class Injector:
             if len(self._buf) + self._pending_size < self._rescan_at:
                 return b""
             return self._feed_pending()
-        size = self._slice
-        if len(chunk) > size:
+        if len(chunk) > _SLICE:
             # Scanning works on a lowercased copy of what it reads (the pure-Python scanner
             # always, foreign content with either); slices keep that copy small when a large
-            # body arrives in one piece.
-            return b"".join([self.feed(chunk[i : i + size]) for i in range(0, len(chunk), size)])
+            # body arrives in one piece. Both scanners slice alike: a tag longer than the
+            # look-behind limit is given up on or not depending on where buffers end.
+            return b"".join(
+                [self.feed(chunk[i : i + _SLICE]) for i in range(0, len(chunk), _SLICE)]
+            )
         chunk = bytes(chunk)
         before = self._snapshot()
         try:
@@ -785,9 +784,11 @@ class Injector:
             flags |= _scan.EVERY_TAG
         if self._counts.get(b"select") and not self._template_depth:
             flags &= ~_scan.SKIP_TEXT
-        tracked = not self._template_depth and not self._untracked
-        plain = flags == _scan.SKIP_TEXT and tracked
-        settle = bool(flags & _scan.SKIP_TEXT) and tracked and self._scanner_settles_plain
+        plain = flags == _scan.SKIP_TEXT and not self._template_depth and not self._untracked
+        settle = self._scanner_settles_plain and (
+            plain
+            or (bool(flags & _scan.SKIP_TEXT) and not self._template_depth and not self._untracked)
+        )
         return False, flags, plain, settle
 
     def _start_tag(
