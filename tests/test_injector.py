@@ -458,6 +458,37 @@ def test_a_long_value_beyond_the_streaming_threshold(size: int) -> None:
     assert injector.result.placement is Placement.END_OF_DOCUMENT
 
 
+@pytest.mark.parametrize("tag", [b"footer", b"FOOTER", b"Footer"])
+def test_a_long_value_in_a_needle_of_any_case_is_acted_on_at_its_end(tag: bytes) -> None:
+    value = b"Q" * 30_000  # past the 8 KB threshold: streamed, the tag acted on when it ends
+    document = b"<body><" + tag + b" DATA-X='" + value + b"'>f</" + tag + b"></body>"
+    injector = Injector(SNIPPET)
+    out, held = [], 0
+    for i in range(0, len(document), 4096):
+        piece = document[i : i + 4096]
+        sent = injector.feed(piece)
+        out.append(sent)
+        held = max(held, i + len(piece) - sum(map(len, out)))
+    out.append(injector.finish())
+    assert held < 8192 + 2 * 4096  # carried to the threshold, then streamed on
+    assert b"".join(out) == document.replace(b"f</", b"f" + SNIPPET + b"</", 1)
+    assert injector.result is not None
+    assert injector.result.placement is Placement.FOOTER
+
+
+@pytest.mark.parametrize("tag", [b"IMG", b"img", b"/Div"])
+def test_a_long_value_of_an_ordinary_tag_of_any_case_streams(tag: bytes) -> None:
+    injector = Injector(SNIPPET)
+    first = injector.feed(b"<body><" + tag + b' ALT=x SRC="data:')
+    unsent = len(first) - len(b"<body><" + tag + b' ALT=x SRC="data:')
+    for _ in range(8):
+        sent = injector.feed(b"A" * 4096)
+        unsent += len(sent) - 4096
+    assert unsent > -(2 * 4096 + 64)  # streamed on, not carried whole
+    rest = injector.feed(b'">x</body>') + injector.finish()
+    assert rest.endswith(b"x" + SNIPPET + b"</body>")
+
+
 def test_a_large_body_fed_whole_reads_like_a_stream() -> None:
     """A body of several 64 KB slices in one feed: constructs straddle every slice edge."""
     block = (

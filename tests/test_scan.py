@@ -129,6 +129,52 @@ def test_compiled_text_modes_equal_the_reference(
     assert compiled.raw_text_end(document, pos, name) == reference.raw_text_end(document, pos, name)
 
 
+ATTRIBUTE_PIECES = [
+    b" ", b"\t", b"\n", b"/", b"=", b'"', b"'", b">", b"a", b"SRC", b"x", b"\x00", b"\xff",
+    b' src="', b" alt='", b"=\"", b" b = '", b'"x"', b"'y'", b"/>", b"data:image/png;base64,",
+    "中文".encode(),
+]  # fmt: skip
+ATTRIBUTES = st.lists(st.sampled_from(ATTRIBUTE_PIECES), max_size=30).map(b"".join) | st.binary(
+    max_size=80
+)
+
+
+@settings(max_examples=2500, deadline=None)
+@given(ATTRIBUTES, st.integers(0, 80))
+@example(b' a="1" src="data:', 0)
+@example(b" a='1'b='", 0)
+@example(b" =b='x", 0)
+@example(b" b=x'y", 0)
+@example(b' b = "', 0)
+@example(b' b="x">', 0)
+def test_compiled_open_value_equals_the_reference(attributes: bytes, start: int) -> None:
+    """Where a tag the buffer cuts inside a quoted value has that value open."""
+    pos = min(start, len(attributes))
+    reference, compiled = _both()
+    assert compiled.open_value(attributes, pos) == reference.open_value(attributes, pos)
+
+
+@pytest.mark.parametrize(
+    ("attributes", "expected"),
+    [
+        (b' src="data:image/png;base64,AAAA', 6),
+        (b" a='1' b='x", 10),
+        (b' a="x>y" title="', 16),
+        (b' b = "', 6),
+        (b" a='1'b='", 9),  # no space between attributes: the tokenizer goes on
+        (b' a="1" src="x" ', -1),  # every value closed
+        (b' a="1">', -1),  # the tag ended
+        (b" a=x'y", -1),  # an unquoted value holding a quote
+        (b" a", -1),
+        (b" a=", -1),
+        (b"", -1),
+    ],
+)
+def test_open_value_finds_the_open_quote(attributes: bytes, expected: int) -> None:
+    for scanner in _both():
+        assert scanner.open_value(attributes, 0) == expected
+
+
 @settings(max_examples=1500, deadline=None)
 @given(
     st.binary(max_size=80) | DOCUMENTS,
@@ -334,6 +380,10 @@ def test_the_compiled_scanner_checks_its_arguments() -> None:
         scanner.next("<p>", 0, 0)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="5 arguments"):
         scanner.next_plain(b"<p>", 0, 0)  # type: ignore[call-arg]
+    with pytest.raises(IndexError):
+        scanner.open_value(b"<p>", 4)
+    with pytest.raises(TypeError, match="2 arguments"):
+        scanner.open_value(b"<p>")  # type: ignore[call-arg]
     for kind in (compiled, _scan.PyTagScanner):
         with pytest.raises(ValueError, match="one byte for each plain name"):
             kind([b"footer"], [b"body"], [], [], [], [], [b"section"], b"")

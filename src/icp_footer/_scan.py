@@ -113,6 +113,8 @@ class Scanner(Protocol):
 
     def find(self, buf: bytes, key: bytes, pos: int) -> int: ...
 
+    def open_value(self, buf: bytes, pos: int) -> int: ...
+
 
 def alternation(words: Iterable[bytes]) -> bytes:
     """A regex matching any of ``words``, factored by common prefixes.
@@ -142,6 +144,12 @@ ATTRS = (
     rb"(?:[\t\n\f\r ]++|/(?!>)|(?:=[^\t\n\f\r />=]*+|[^\t\n\f\r />=]++)"
     rb"(?:[\t\n\f\r ]*+=[\t\n\f\r ]*+(?:\"[^\"]*+\"|'[^']*+'|[^\t\n\f\r >\"'][^\t\n\f\r >]*+|(?=>))"
     rb"|(?![\t\n\f\r ]*+=)))*+"
+)
+_ATTRS_RE = re.compile(ATTRS)
+# An attribute whose quoted value opens (after ATTRS has read the complete ones); group 1 is
+# the quote.
+_OPEN_VALUE = re.compile(
+    rb"(?:=[^\t\n\f\r />=]*+|[^\t\n\f\r />=]++)[\t\n\f\r ]*+=[\t\n\f\r ]*+([\"'])"
 )
 # One whole tag, attribute by attribute; group 1 is the tag name, group 2 a self-closing "/".
 TAG = re.compile(rb"</?([a-z][^\t\n\f\r />]*+)" + ATTRS + rb"(/?)>")
@@ -378,6 +386,18 @@ class PyTagScanner:
         """Where the end tag of the raw-text element ``name`` starts from ``pos``, or -1."""
         m = raw_text_end(name).search(buf, pos)
         return -1 if m is None else m.start()
+
+    def open_value(self, buf: bytes, pos: int) -> int:
+        """For a tag's attributes from ``pos``, when ``buf`` ends inside a quoted value: the
+        offset after that value's opening quote; -1 when the attributes end in ``buf`` or it
+        ends anywhere else.
+        """
+        complete = _ATTRS_RE.match(buf, pos)
+        assert complete is not None  # it matches the empty string too
+        value = _OPEN_VALUE.match(buf, complete.end())
+        if value is None or buf.find(value.group(1), value.end()) >= 0:
+            return -1
+        return value.end()
 
     def _next_needle(self, low: bytes, pos: int, every_tag: bool) -> re.Match[bytes] | None:
         """The next needle's match, remembering the answer for this buffer.

@@ -445,10 +445,11 @@ static inline Py_ssize_t read_value(const unsigned char *s, Py_ssize_t k, Py_ssi
 /*
  * The attributes of a tag from s[j] (just after its name) to its ">", as the tokenizer reads
  * them. Returns the offset after ">" (and sets *self_closing), or -1 when the buffer ends
- * first.
+ * first; then, if it ends inside a quoted value and open_value is not NULL, *open_value is
+ * the offset after that value's opening quote.
  */
 static Py_ssize_t read_attributes(const unsigned char *s, Py_ssize_t j, Py_ssize_t n,
-                                  int *self_closing) {
+                                  int *self_closing, Py_ssize_t *open_value) {
     for (;;) {
         while (j < n && is_ws(s[j])) { /* before attribute name */
             j++;
@@ -493,6 +494,9 @@ static Py_ssize_t read_attributes(const unsigned char *s, Py_ssize_t j, Py_ssize
         }
         int ended;
         j = read_value(s, k, n, &ended);
+        if (j < 0 && open_value != NULL && (s[k] == '"' || s[k] == '\'')) {
+            *open_value = k + 1;
+        }
         if (j < 0 || ended) {
             *self_closing = 0;
             return j;
@@ -509,7 +513,7 @@ static Py_ssize_t read_tag(const unsigned char *s, Py_ssize_t name_start, Py_ssi
     Py_ssize_t j = find_class(s, name_start, n, C_WS | C_SLASH | C_GT);
     *name_end = j;
     *self_closing = 0;
-    return j < n ? read_attributes(s, j, n, self_closing) : -1;
+    return j < n ? read_attributes(s, j, n, self_closing, NULL) : -1;
 }
 
 /*
@@ -534,10 +538,10 @@ static Py_ssize_t skip_attributes(const unsigned char *s, Py_ssize_t seg, Py_ssi
             return k + 1;
         }
         if (s[k] != '=' || k == seg || byte_class[s[k - 1]] & (C_WS | C_SLASH) || k + 1 >= n) {
-            return read_attributes(s, seg, n, &self_closing);
+            return read_attributes(s, seg, n, &self_closing, NULL);
         }
         if (is_ws(s[k + 1])) {
-            return read_attributes(s, seg, n, &self_closing);
+            return read_attributes(s, seg, n, &self_closing, NULL);
         }
         int ended;
         seg = read_value(s, k + 1, n, &ended);
@@ -678,7 +682,7 @@ static void walk(const TagScanner *self, const unsigned char *s, Py_ssize_t n, P
         int self_closing = 0;
         Py_ssize_t close = j >= n                ? -1
                            : s[j] == '>'       ? j + 1 /* no attributes: the usual end tag */
-                           : needle || foreign ? read_attributes(s, j, n, &self_closing)
+                           : needle || foreign ? read_attributes(s, j, n, &self_closing, NULL)
                                                : skip_attributes(s, j, n);
         if (close < 0) {
             ev->kind = EV_UNFINISHED;
@@ -936,6 +940,35 @@ static PyObject *TagScanner_raw_text_end(PyObject *op, PyObject *const *args, Py
     return PyLong_FromSsize_t(at);
 }
 
+static PyObject *TagScanner_open_value(PyObject *op, PyObject *const *args, Py_ssize_t nargs) {
+    (void)op;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "open_value() takes 2 arguments (buf, pos)");
+        return NULL;
+    }
+    char *buf;
+    Py_ssize_t len;
+    if (PyBytes_AsStringAndSize(args[0], &buf, &len) < 0) {
+        return NULL;
+    }
+    Py_ssize_t pos = PyLong_AsSsize_t(args[1]);
+    if (pos == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (pos < 0 || pos > len) {
+        PyErr_SetString(PyExc_IndexError, "pos out of range");
+        return NULL;
+    }
+    Py_ssize_t value = -1;
+    int self_closing;
+    Py_BEGIN_ALLOW_THREADS
+    if (read_attributes((const unsigned char *)buf, pos, len, &self_closing, &value) >= 0) {
+        value = -1;
+    }
+    Py_END_ALLOW_THREADS
+    return PyLong_FromSsize_t(value);
+}
+
 /*
  * buf.find(key, pos), by memchr for one byte of key: its last printable ASCII byte, rare in
  * CJK text, where a search led by a multi-byte character meets a lead byte at every step.
@@ -1133,6 +1166,10 @@ static PyMethodDef TagScanner_methods[] = {
     {"raw_text_end", (PyCFunction)(void (*)(void))TagScanner_raw_text_end, METH_FASTCALL,
      "raw_text_end(buf, pos, name) -> int\n\n"
      "Where the end tag of the raw-text element name starts, or -1."},
+    {"open_value", (PyCFunction)(void (*)(void))TagScanner_open_value, METH_FASTCALL,
+     "open_value(buf, pos) -> int\n\n"
+     "For attributes from pos that the buffer ends inside a quoted value of: the offset\n"
+     "after its opening quote; else -1."},
     {"find", (PyCFunction)(void (*)(void))TagScanner_find, METH_FASTCALL,
      "find(buf, key, pos) -> int\n\nbuf.find(key, pos), led by a byte rare in CJK text."},
     {"next_plain", (PyCFunction)(void (*)(void))TagScanner_next_plain, METH_FASTCALL,

@@ -100,7 +100,7 @@ _END_NEEDLES = (b"template", *_SECTIONING, *_HIDERS, b"table", b"body", b"html")
 
 
 # Everything below matches the ASCII-lowercased buffer (bytes.lower() keeps every offset).
-_TAG_NAME = re.compile(rb"</?([a-z][^\t\n\f\r />]*+)")
+_TAG_NAME = re.compile(rb"</?([a-z][^\t\n\f\r />]*+)", re.IGNORECASE)
 _NEEDLE_NAMES = frozenset(_START_NEEDLES + _END_NEEDLES)
 _RAWTEXT_NAMES = frozenset(_RAWTEXT)
 # Needles that, outside the site footer and hidden content, only open or close an element.
@@ -138,11 +138,6 @@ _NOT_CONTENT = re.compile(rb"<(?:[!?]|/(?![a-z]))[^>]*+>?", re.IGNORECASE)
 # The rest of a tag after a quoted value; and, when that is unfinished, whether it stops
 # inside another quoted value (group 1 is its quote).
 _TAG_REST_RE = re.compile(_ATTRS + rb"(/?)>")
-_ATTRS_RE = re.compile(_ATTRS)
-_TAG_HEAD_RE = re.compile(rb"</?[a-z][^\t\n\f\r />]*+" + _ATTRS)
-_OPEN_VALUE = re.compile(
-    rb"(?:=[^\t\n\f\r />=]*+|[^\t\n\f\r />=]++)[\t\n\f\r ]*+=[\t\n\f\r ]*+([\"'])"
-)
 _BREAKOUT = frozenset(
     b"b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 h5 h6 head hr i "
     b"img li listing menu meta nobr ol p pre ruby s small span strong strike sub sup table tt "
@@ -572,9 +567,7 @@ class Injector:
                         low = buf.lower()
                     pos, stop = self._scan_foreign(buf, low, pos, base, out)
                 if stop is not None:  # an unfinished construct starts at stop: carry it
-                    if end - stop > _LONG_TAG and self._enter_long_value(
-                        buf[stop:].lower(), 0, _TAG_HEAD_RE
-                    ):
+                    if end - stop > _LONG_TAG and self._enter_long_value(buf, stop, tag=True):
                         self._flush(out, buf, base, end)
                         return end
                     self._flush(out, buf, base, stop)
@@ -591,7 +584,7 @@ class Injector:
                         self._start_tag(name, None, buf, base, out, self_closing=bool(tag.group(1)))
                     continue
                 self._flush(out, buf, base, end)  # the tag is ordinary: its bytes can go
-                if self._enter_long_value(buf, pos, _ATTRS_RE):
+                if self._enter_long_value(buf, pos, tag=False):
                     return end
                 return pos  # keep the short unfinished rest as context
             if mode == _VALUE:
@@ -608,41 +601,42 @@ class Injector:
                 return max(pos, end - _CONTEXT)
             pos = found
 
-    def _enter_long_value(self, low: bytes, start: int, head: re.Pattern[bytes]) -> bool:
+    def _enter_long_value(self, buf: bytes, start: int, *, tag: bool) -> bool:
         """Does an unfinished tag stop inside a quoted value? Then stream it on.
 
-        ``head`` matches the complete part of the tag from ``start``; what is left must be
-        an attribute whose quoted value is still open. A start tag that matters is acted on
-        when it ends; tags that may move the insertion point to their start are never
-        streamed (end tags that matter, ``<plaintext>``, foreign content's exits).
+        ``start`` is where the tag begins (``tag``) or where its attributes go on after a
+        streamed value; what is left of the buffer must be an attribute whose quoted value
+        is still open. A start tag that matters is acted on when it ends; tags that may move
+        the insertion point to their start are never streamed (end tags that matter,
+        ``<plaintext>``, foreign content's exits).
         """
-        if head is _TAG_HEAD_RE:
-            name = _TAG_NAME.match(low, start)
+        if tag:
+            name = _TAG_NAME.match(buf, start)
             if name is None:
                 return False
-            tag, end_tag = name.group(1), low[start + 1] == 0x2F
+            tag_name, end_tag = name.group(1).lower(), buf[start + 1] == 0x2F
             if self._mode == _FOREIGN:
-                if self._integration or tag in _FOREIGN_KEEP:
+                if self._integration or tag_name in _FOREIGN_KEEP:
                     return False
                 self._long_tag = b""
             elif end_tag:
-                if tag in _NEEDLE_NAMES or self._tracks_all():
+                if tag_name in _NEEDLE_NAMES or self._tracks_all():
                     return False
                 self._long_tag = b""
             else:
-                if tag == b"plaintext":
+                if tag_name == b"plaintext":
                     return False
-                self._long_tag = tag if tag in _NEEDLE_NAMES or self._tracks_all() else b""
-        complete = head.match(low, start)
-        if complete is None:
-            return False
-        value = _OPEN_VALUE.match(low, complete.end())
-        if value is None or low.find(value.group(1), value.end()) >= 0:
-            if head is _TAG_HEAD_RE:
+                self._long_tag = (
+                    tag_name if tag_name in _NEEDLE_NAMES or self._tracks_all() else b""
+                )
+            start = name.end()
+        value = self._tags.open_value(buf, start)
+        if value < 0:
+            if tag:
                 self._long_tag = b""
             return False
         self._mode = _VALUE
-        self._quote = value.group(1)
+        self._quote = buf[value - 1 : value]
         return True
 
     def _markup_mode(self) -> int:
