@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from icp_footer import _scan
+from icp_footer import injector as injector_module
 from icp_footer.injector import Injector, Placement, inject
 
 with warnings.catch_warnings():
@@ -327,6 +328,26 @@ def test_output_does_not_depend_on_chunking(document: bytes, sizes: list[int]) -
         assert stream(document, fixed)[0] == whole
 
 
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(documents(), st.sampled_from([1, 8, 33]), st.lists(st.integers(0, 90), max_size=3))
+def test_a_chunk_larger_than_a_slice_reads_like_a_stream(
+    monkeypatch: pytest.MonkeyPatch, document: bytes, slice_size: int, cuts: list[int]
+) -> None:
+    """A chunk over the slice size is fed in slices and given back in one piece."""
+    whole, result = stream(document, [7])
+    monkeypatch.setattr(injector_module, "_SLICE", slice_size)
+    pieces = [
+        document[a:b]
+        for a, b in zip([0, *sorted(cuts)], [*sorted(cuts), len(document)], strict=True)
+    ]
+    injector = Injector(SNIPPET)
+    out = b"".join(injector.feed(piece) for piece in pieces) + injector.finish()
+    assert out == whole
+    assert injector.result == result.result
+
+
 @settings(max_examples=500, deadline=None)
 @given(st.binary(max_size=300), st.lists(st.integers(1, 50), min_size=1, max_size=5))
 def test_arbitrary_bytes_are_preserved(document: bytes, sizes: list[int]) -> None:
@@ -489,6 +510,34 @@ def test_a_long_value_of_an_ordinary_tag_of_any_case_streams(tag: bytes) -> None
     assert rest.endswith(b"x" + SNIPPET + b"</body>")
 
 
+TEXT_MODE_ENDS = [
+    b"<script>" + b"s" * 40 + b"</script><footer>f</footer></body>",
+    b"<script>" + b"s" * 40 + b"<!--<script>x</script>-->y</script><footer>f</footer></body>",
+    b"<script>" + b"s" * 40 + b"<!--x--></SCRIPT\t><footer>f</footer></body>",
+    b"<!--" + b"c" * 40 + b"--!><footer>f</footer></body>",
+    b"<!--" + b"c" * 40 + b"<footer>--><footer>f</footer></body>",
+    b"<noscript>" + b"n" * 40 + b"</NOSCRIPT ><footer>f</footer></body>",
+    b"<textarea>" + b"t" * 40 + b"</footer></textarea/><footer>f</footer></body>",
+    b"<svg><![CDATA[" + b"d" * 40 + b"]]></svg><footer>f</footer></body>",
+]
+
+
+@pytest.mark.parametrize("document", TEXT_MODE_ENDS)
+def test_a_text_mode_ends_wherever_the_chunk_after_the_context_begins(document: bytes) -> None:
+    """The context kept from one chunk is dropped only when it holds no start of an end."""
+    document = b"<body>" + document
+    expected, _ = inject(document, SNIPPET)
+    for first in range(1, len(document)):
+        for size in (17, 20, 64):
+            injector = Injector(SNIPPET)
+            out = [injector.feed(document[:first])]
+            out += [
+                injector.feed(document[i : i + size]) for i in range(first, len(document), size)
+            ]
+            out.append(injector.finish())
+            assert b"".join(out) == expected, (first, size)
+
+
 def test_a_large_body_fed_whole_reads_like_a_stream() -> None:
     """A body of several 64 KB slices in one feed: constructs straddle every slice edge."""
     block = (
@@ -541,6 +590,47 @@ def test_internal_error_passes_everything_through(
     assert injector.result is not None
     assert injector.result.reason == "internal error"
     assert "rewriting failed" in caplog.text
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    sizes=st.lists(st.integers(1, 40), min_size=1, max_size=5),
+    failing=st.integers(1, 12),
+    where=st.sampled_from(["_scan", "_hold", "_finish"]),
+    limit=st.sampled_from([10, 50, 1 << 20]),
+)
+def test_a_failure_anywhere_loses_no_byte(
+    monkeypatch: pytest.MonkeyPatch, sizes: list[int], failing: int, where: str, limit: int
+) -> None:
+    """Whatever is held or carried when the failure comes is returned, in order, once."""
+    document = (
+        b"<body><footer>f</footer><p title='a>b'>tail</p><script>x</script>"
+        b'<!-- c --><img src="' + b"v" * 60 + b'"></body><footer>g</footer><p>after</p>'
+    )
+    calls = 0
+    original = getattr(Injector, where)
+
+    def flaky(self: Injector, *args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        result = original(self, *args, **kwargs)
+        if calls == failing:
+            raise RuntimeError("boom")
+        return result
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Injector, where, flaky)
+        logging.disable(logging.ERROR)
+        try:
+            out, injector = stream(document, sizes, lookbehind_limit=limit)
+        finally:
+            logging.disable(logging.NOTSET)
+    if calls >= failing:
+        assert out == document
+        assert injector.result is not None
+        assert injector.result.reason == "internal error"
 
 
 def test_memory_is_bounded_while_streaming_a_big_page() -> None:

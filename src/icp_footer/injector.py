@@ -219,8 +219,10 @@ _SCANNER_NAMES = (
 _DATA, _COMMENT, _RAW, _SCRIPT, _CDATA, _FOREIGN, _VALUE, _TAG_REST, _DONE = range(9)
 # An unfinished ordinary tag longer than this, inside a quoted value, is streamed on.
 _LONG_TAG = 8192
-# Bytes of already-emitted input kept so a terminator split across chunks is still seen.
+# Bytes of already-emitted input kept so a terminator split across chunks is still seen:
+# more than the longest one ("</noscript" and a delimiter).
 _CONTEXT = 16
+_TEXT_MODES = frozenset((_COMMENT, _RAW, _SCRIPT, _CDATA))
 # Larger chunks are scanned in slices of this size.
 _SLICE = 1 << 16
 # Open elements tracked at most; deeper nesting stops the site-footer tracking.
@@ -331,15 +333,24 @@ class Injector:
             # always, foreign content with either); slices keep that copy small when a large
             # body arrives in one piece. Both scanners slice alike: a tag longer than the
             # look-behind limit is given up on or not depending on where buffers end.
-            return b"".join(
-                [self.feed(chunk[i : i + _SLICE]) for i in range(0, len(chunk), _SLICE)]
-            )
+            chunk = bytes(chunk)
+            clean, result = self._all_sent(), self.result
+            parts = [self.feed(chunk[i : i + _SLICE]) for i in range(0, len(chunk), _SLICE)]
+            decided = self.result
+            unchanged = decided is result or (decided is not None and not decided.inserted)
+            if clean and unchanged and self._all_sent():
+                return chunk  # what the parts make: the page is not copied once more
+            return b"".join(parts)
         chunk = bytes(chunk)
         before = self._snapshot()
         try:
             return self._feed(chunk)
         except Exception:
-            return self._fail((*before, chunk))
+            return self._fail(before, chunk)
+
+    def _all_sent(self) -> bool:
+        """Has every input byte so far been returned (none held, carried or pending)?"""
+        return not self._held and self._buf_emitted == len(self._buf) and not self._pending
 
     def finish(self) -> bytes:
         """Signal the end of the body; return what remains, including the insertion."""
@@ -363,7 +374,7 @@ class Injector:
         try:
             return self._feed(chunk)
         except Exception:
-            return self._fail((*before, chunk))
+            return self._fail(before, chunk)
 
     def abandon(self, reason: str = "the body ended early") -> bytes:
         """The body will not end properly (a truncated stream): insert nothing.
@@ -371,7 +382,7 @@ class Injector:
         Returns every input byte not yet returned, unchanged; later :meth:`feed` calls pass
         their chunks through and :meth:`finish` returns nothing.
         """
-        unsent = b"" if self._failed else b"".join(self._snapshot())
+        unsent = b"" if self._failed else b"".join(_unsent(self._snapshot()))
         self._failed = True
         self._held, self._buf, self._pending = [], b"", []
         if self.result is None:  # an insertion already made stays reported
@@ -380,21 +391,24 @@ class Injector:
 
     # -- failure ---------------------------------------------------------------------------
 
-    def _snapshot(self) -> tuple[bytes, ...]:
-        """Input bytes received but not yet returned (held look-behind, unfinished tag).
+    def _snapshot(self) -> _Snapshot:
+        """Where the input bytes received but not yet returned are (held look-behind,
+        unfinished tag, pending chunks), for :func:`_unsent`.
 
-        Cheap: the pieces are immutable, and scanning only ever replaces the lists.
+        It costs no copy: the pieces are immutable, and the lists only ever grow in place or
+        are replaced, so their lengths now mark what they hold now.
         """
-        return (*self._held, self._buf[self._buf_emitted :], *self._pending)
+        held, pending = self._held, self._pending
+        return held, len(held), self._buf, self._buf_emitted, pending, len(pending)
 
-    def _fail(self, unsent: tuple[bytes, ...]) -> bytes:
-        # The caller has had every input byte before ``unsent``: returning it, and every
-        # later chunk untouched, keeps the output equal to the input.
+    def _fail(self, before: _Snapshot, chunk: bytes = b"") -> bytes:
+        # The caller has had every input byte before those of ``before`` and ``chunk``:
+        # returning them, and every later chunk untouched, keeps the output equal to the input.
         log.exception("%s", _("icp-footer: rewriting failed; passing the body through unchanged"))
         self._failed = True
         self.result = InjectionResult(Placement.NOT_INSERTED, None, b"", "internal error")
         self._held, self._buf, self._pending = [], b"", []
-        return b"".join(unsent)
+        return b"".join((*_unsent(before), chunk))
 
     # -- output ----------------------------------------------------------------------------
 
@@ -511,12 +525,26 @@ class Injector:
     # offset, and ``self._e`` how much of ``buf`` has been emitted.
 
     def _flush(self, out: list[bytes], buf: bytes, base: int, upto: int) -> None:
-        if upto > self._e:
-            self._emit(out, buf[self._e : upto], base + self._e)
+        e = self._e
+        if upto > e:
+            if self._candidate is None and (self._shown_at is not None or not self._patterns):
+                out.append(buf[e:upto])  # what _emit does when nothing is held or looked for
+            else:
+                self._emit(out, buf[e:upto], base + e)
             self._e = upto
 
     def _feed(self, chunk: bytes) -> bytes:
         out: list[bytes] = []
+        if (
+            self._buf
+            and self._mode in _TEXT_MODES
+            and len(chunk) > _CONTEXT
+            and self._buf_emitted == len(self._buf)
+            and not self._ends_at(self._buf + chunk[:_CONTEXT])
+        ):
+            # The context kept for a split terminator holds no start of one: the chunk alone
+            # reads the same, and is neither copied after the context nor sliced from it.
+            self._buf, self._buf_emitted = b"", 0
         buf = self._buf + chunk if self._buf else chunk
         base = self._consumed - len(self._buf)
         self._consumed += len(chunk)
@@ -641,6 +669,17 @@ class Injector:
 
     def _markup_mode(self) -> int:
         return _FOREIGN if self._foreign_depth else _DATA
+
+    def _ends_at(self, seam: bytes) -> bool:
+        """Does ``seam`` hold what ends the current text-like mode (or a level of script data)?"""
+        mode = self._mode
+        if mode == _COMMENT:
+            return _scan.COMMENT_END.search(seam) is not None
+        if mode == _CDATA:
+            return b"]]>" in seam
+        if mode == _RAW:
+            return self._tags.raw_text_end(seam, 0, self._raw_name) >= 0
+        return self._tags.script_step(seam, 0, self._script_level) is not None
 
     def _find_terminator(self, buf: bytes, pos: int) -> int | None:
         """In a text-like mode: where scanning goes on after its end, or None."""
@@ -1200,6 +1239,15 @@ class Injector:
             if self._note:
                 reason = f"{reason} ({self._note})"
             self._decide(out, offset, placement, reason, closer + self._closer(0))
+
+
+_Snapshot = tuple[list[bytes], int, bytes, int, list[bytes], int]
+
+
+def _unsent(snapshot: _Snapshot) -> tuple[bytes, ...]:
+    """The input bytes a :meth:`Injector._snapshot` marks as received but not returned."""
+    held, held_count, buf, buf_emitted, pending, pending_count = snapshot
+    return (*held[:held_count], buf[buf_emitted:], *pending[:pending_count])
 
 
 def _common_prefix(patterns: tuple[bytes, ...]) -> bytes:
