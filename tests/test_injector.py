@@ -654,6 +654,29 @@ def test_memory_is_bounded_while_streaming_a_big_page() -> None:
     assert peak < 6 * len(block) + (256 << 10)
 
 
+@pytest.mark.parametrize(
+    "unit",
+    [
+        b"<script>" + b"var s = 'x';" * 400 + b"</script>\n",  # sent on slice by slice
+        b'<p title="t">' + "新闻".encode() * 200 + b"</p>\n",  # text and ordinary tags
+    ],
+)
+def test_a_body_in_one_piece_is_not_kept_twice(unit: bytes) -> None:
+    """Fed whole, a page is read in slices: the answer is the only copy it costs."""
+    document = b"<html><body>" + unit * (4_000_000 // len(unit)) + b"<footer>f</footer></body>"
+    injector = Injector(SNIPPET)
+    tracemalloc.start()
+    try:
+        sent = injector.feed(document)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sent + injector.finish() == document.replace(
+        b"f</footer>", b"f" + SNIPPET + b"</footer>"
+    )
+    assert peak < len(document) + (1 << 20), f"{peak >> 20} MiB for {len(document) >> 20} MiB"
+
+
 def test_rejects_a_nonpositive_limit() -> None:
     with pytest.raises(ValueError, match="lookbehind_limit"):
         Injector(SNIPPET, lookbehind_limit=0)

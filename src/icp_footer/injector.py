@@ -335,7 +335,14 @@ class Injector:
             # look-behind limit is given up on or not depending on where buffers end.
             chunk = bytes(chunk)
             clean, result = self._all_sent(), self.result
-            parts = [self.feed(chunk[i : i + _SLICE]) for i in range(0, len(chunk), _SLICE)]
+            view = memoryview(chunk)
+            parts: list[bytes | memoryview] = []
+            for i in range(0, len(chunk), _SLICE):
+                piece = chunk[i : i + _SLICE]
+                sent = self.feed(piece)
+                # A slice sent on whole is joined from the chunk: it is freed at once, and
+                # the next slice reuses its memory.
+                parts.append(view[i : i + _SLICE] if sent is piece else sent)
             decided = self.result
             unchanged = decided is result or (decided is not None and not decided.inserted)
             if clean and unchanged and self._all_sent():
@@ -765,6 +772,17 @@ class Injector:
                         after_body, flags, plain, settle = self._data_flags()
                     continue
                 self._foreign_closer = b""
+                if open_elements and open_elements[-1] == name:
+                    # What _pop_from does for the innermost element, which nothing inside
+                    # can keep open: the usual case, a section opened in an earlier chunk.
+                    del open_elements[-1]
+                    if counts[name] == 1:
+                        del counts[name]
+                    else:
+                        counts[name] -= 1
+                    if name in _SECTIONING_NAMES:
+                        self._sectioning -= 1
+                    continue
                 index = self._last_index(name)
                 if index is not None and not self._ignored_end(name, index):
                     self._pop_from(index)
