@@ -79,15 +79,30 @@ def test_compiled_events_equal_the_reference(document: bytes, flags: int) -> Non
     assert _events(compiled, document, flags) == _events(reference, document, flags)
 
 
-def _plain_events(
-    scanner: _scan.Scanner, buf: bytes, flags: int, room: int, sectioning: bool
-) -> list[_scan.PlainEvent]:
-    """next_plain from each event on, as the injector asks (stopping where _events stops)."""
-    events: list[_scan.PlainEvent] = []
+def _plain_events(  # noqa: PLR0917 - next_plain's arguments
+    scanner: _scan.Scanner,
+    buf: bytes,
+    flags: int,
+    room: int,
+    sectioning: int,
+    paragraphs: int,
+    open_elements: tuple[bytes, ...],
+) -> list[tuple[_scan.PlainEvent, tuple[bytes, ...]]]:
+    """next_plain from each event on, as the injector asks (stopping where _events stops),
+    with the open elements the caller keeps as it opens and closes what each event says.
+    """
+    events: list[tuple[_scan.PlainEvent, tuple[bytes, ...]]] = []
+    stack = list(open_elements)
     pos = 0
     while True:
-        event = scanner.next_plain(buf, pos, flags, room, sectioning)
-        events.append(event)
+        event = scanner.next_plain(buf, pos, flags, room, sectioning, paragraphs, stack)
+        del stack[event[6] :]
+        stack.extend(event[5])
+        if event[0] == _scan.START and event[3] is not None:
+            stack.append(event[3])
+        elif event[0] == _scan.END and event[3] in stack:
+            del stack[len(stack) - 1 - stack[::-1].index(event[3]) :]
+        events.append((event, tuple(stack)))
         if event[0] == _scan.UNFINISHED or (
             flags & _scan.SKIP_TEXT
             and (event[0] == _scan.COMMENT or event[3] in (b"script", *_RAWTEXT))
@@ -97,22 +112,35 @@ def _plain_events(
         pos = event[2]
 
 
-PLAIN_FLAGS = st.sampled_from([0, _scan.NO_OPEN_P]).flatmap(lambda p: FLAGS.map(p.__or__))
+OPEN_NAMES = st.sampled_from(
+    [b"section", b"nav", b"main", b"table", b"footer", b"div", b"p", b"span", b"a", b"b",
+     b"h1", b"ul", b"li", b"object", b"select", b"details", b"td", b"template", b"br"]
+)  # fmt: skip
+OPEN_ELEMENTS = st.lists(OPEN_NAMES, max_size=40).map(tuple)
 
 
 @settings(max_examples=2500, deadline=None)
-@given(DOCUMENTS, PLAIN_FLAGS, st.integers(0, 70), st.booleans())
-@example(b"<section><table></section></table></section>", 2, 512, False)
-@example(b"<nav><footer><footer></footer></footer></nav>", 2, 512, False)
-@example(b"<section>" * 70, 2, 512, False)
-@example(b"<div><a><p>x</p><b></div></a></b><br></a>", 7, 512, False)
-@example(b"<p><span><h1>x</h1></span></p>", 7, 512, False)
-def test_compiled_plain_events_equal_the_reference(
-    document: bytes, flags: int, room: int, sectioning: bool
+@given(DOCUMENTS, FLAGS, st.integers(0, 70), st.integers(0, 3), st.integers(0, 2), OPEN_ELEMENTS)
+@example(b"<section><table></section></table></section>", 2, 512, 0, 0, ())
+@example(b"<nav><footer><footer></footer></footer></nav>", 2, 512, 0, 0, ())
+@example(b"<section>" * 70, 2, 512, 0, 0, ())
+@example(b"<div><a><p>x</p><b></div></a></b><br></a>", 3, 512, 0, 0, ())
+@example(b"<p><span><h1>x</h1></span></p>", 3, 512, 0, 0, ())
+@example(b"</section><footer>", 2, 512, 1, 0, (b"section",))
+@example(b"</section></section>" * 20, 2, 512, 40, 0, (b"section",) * 40)
+@example(b"</span></div><p>", 3, 512, 0, 0, (b"footer", b"div", b"span"))
+@example(b"</p><p>x</p><div></p>", 3, 512, 0, 1, (b"footer", b"p"))
+def test_compiled_plain_events_equal_the_reference(  # noqa: PLR0917 - one per strategy
+    document: bytes,
+    flags: int,
+    room: int,
+    sectioning: int,
+    paragraphs: int,
+    open_elements: tuple[bytes, ...],
 ) -> None:
     reference, compiled = _both()
-    expected = _plain_events(reference, document, flags, room, sectioning)
-    assert _plain_events(compiled, document, flags, room, sectioning) == expected
+    args = (document, flags, room, sectioning, paragraphs, open_elements)
+    assert _plain_events(compiled, *args) == _plain_events(reference, *args)
 
 
 @settings(max_examples=1500, deadline=None)
@@ -230,47 +258,97 @@ def test_next_plain_settles_only_what_the_caller_would(
 ) -> None:
     assert _scan.PLAIN_DEPTH == 64
     for scanner in _both():
-        found = scanner.next_plain(document, 0, _scan.SKIP_TEXT, room, sectioning)
-        assert (found[:4], found[5]) == (event, opened)
+        found = scanner.next_plain(document, 0, _scan.SKIP_TEXT, room, sectioning, 0, [])
+        assert (found[:4], found[5], found[6]) == (event, opened, 0)
 
 
 INSIDE = _scan.EVERY_TAG | _scan.SKIP_TEXT  # the site footer and hidden content
+SKIP = _scan.SKIP_TEXT
+FOOTER = (b"footer",)
+DIV = (b"div",)
 
 
 @pytest.mark.parametrize(
-    ("document", "flags", "event", "opened"),
+    ("document", "flags", "paragraphs", "event", "opened"),
     [
         # Inside, phrasing and void elements only open and close, or open nothing.
         (
             "<a href=x>关于</a> | <SPAN>y</span><img src=b><br></footer>".encode(),
-            INSIDE | _scan.NO_OPEN_P,
+            INSIDE,
+            0,
             (3, 52, 61, b"footer"),
             (),
         ),
         # Blocks close a <p>: plain only while the caller has none open, nor one opened here.
-        (b"<div><p>x</p></div></footer>", INSIDE | _scan.NO_OPEN_P, (3, 19, 28, b"footer"), ()),
-        (b"<div><p>x</p></div></footer>", INSIDE, (2, 0, 5, b"div"), ()),
-        (b"<p>a<div>", INSIDE | _scan.NO_OPEN_P, (2, 4, 9, b"div"), (b"p",)),
+        (b"<div><p>x</p></div></footer>", INSIDE, 0, (3, 19, 28, b"footer"), ()),
+        (b"<div><p>x</p></div></footer>", INSIDE, 1, (2, 0, 5, b"div"), ()),
+        (b"<p>a<div>", INSIDE, 0, (2, 4, 9, b"div"), (b"p",)),
         # Another element's end tag does not reach past a special one: the caller's to judge.
-        (b"<a><div></a>", INSIDE | _scan.NO_OPEN_P, (3, 8, 12, b"a"), (b"a", b"div")),
-        (b"<div><a></div>", INSIDE | _scan.NO_OPEN_P, (0, 14, 14, None), ()),
+        (b"<a><div></a>", INSIDE, 0, (3, 8, 12, b"a"), (b"a", b"div")),
+        (b"<div><a></div>", INSIDE, 0, (0, 14, 14, None), ()),
         # What a start tag implies besides closing a <p>, and the needles, are events.
-        (b"<li>x</li>", INSIDE | _scan.NO_OPEN_P, (2, 0, 4, b"li"), ()),
-        (b"<section></section>", INSIDE | _scan.NO_OPEN_P, (2, 0, 9, b"section"), ()),
-        (b"<b></br>", INSIDE | _scan.NO_OPEN_P, (3, 3, 8, b"br"), (b"b",)),
+        (b"<li>x</li>", INSIDE, 0, (2, 0, 4, b"li"), ()),
+        (b"<section></section>", INSIDE, 0, (2, 0, 9, b"section"), ()),
+        (b"<b></br>", INSIDE, 0, (3, 3, 8, b"br"), (b"b",)),
         # Outside, they are ordinary tags; the sectioning elements are plain.
-        (b"<a></a><p></p><section>", _scan.SKIP_TEXT, (0, 23, 23, None), (b"section",)),
+        (b"<a></a><p></p><section>", _scan.SKIP_TEXT, 0, (0, 23, 23, None), (b"section",)),
     ],
 )
 def test_next_plain_inside_settles_only_what_the_caller_would(
     document: bytes,
     flags: int,
+    paragraphs: int,
     event: tuple[int, int, int, bytes | None],
     opened: tuple[bytes, ...],
 ) -> None:
     for scanner in _both():
-        found = scanner.next_plain(document, 0, flags, 512, False)
-        assert (found[:4], found[5]) == (event, opened)
+        found = scanner.next_plain(document, 0, flags, 512, 0, paragraphs, [])
+        assert (found[:4], found[5], found[6]) == (event, opened, 0)
+
+
+@pytest.mark.parametrize(
+    ("document", "flags", "open_elements", "sectioning", "event", "opened", "closed_from"),
+    [
+        # End tags close the caller's innermost plain elements, as if opened in this call...
+        (b"</section></main>", SKIP, [b"main", b"section"], 2, (0, 17, 17, None), (), 0),
+        (b"</section>", SKIP, [b"main", b"section"], 2, (0, 10, 10, None), (), 1),
+        # ...and a <footer> is then plain only if a sectioning element is still open.
+        (b"</section><footer>", SKIP, [b"section"], 1, (2, 10, 18, b"footer"), (), 0),
+        (b"</section><footer>", SKIP, [b"nav", b"section"], 2, (0, 18, 18, None), FOOTER, 1),
+        # Not past a scope element (the tree builder ignores it), nor below the plain run.
+        (b"</section>", SKIP, [b"section", b"table"], 2, (3, 0, 10, b"section"), (), 2),
+        (b"</details>", SKIP, [b"details", b"section"], 1, (3, 0, 10, b"details"), (), 2),
+        # Inside the site footer: its phrasing and blocks, not the footer itself.
+        (
+            b"</span></p></footer>",
+            INSIDE,
+            [b"footer", b"p", b"span"],
+            0,
+            (3, 11, 20, b"footer"),
+            (),
+            1,
+        ),
+        # At most half of PLAIN_DEPTH of them.
+        (b"</div>" * 40, INSIDE, [b"div"] * 40, 0, (3, 192, 198, b"div"), (), 8),
+        # A block closes a <p>: plain once the <p> open before is closed, not while it is open.
+        (b"</p><p>x</p><div>", INSIDE, [b"footer", b"p"], 0, (0, 17, 17, None), DIV, 1),
+        (b"<div>", INSIDE, [b"footer", b"p"], 0, (2, 0, 5, b"div"), (), 2),
+        (b"</span><div>", INSIDE, [b"footer", b"p", b"span"], 0, (2, 7, 12, b"div"), (), 2),
+    ],
+)
+def test_next_plain_closes_the_callers_plain_elements(  # noqa: PLR0917 - a table column each
+    document: bytes,
+    flags: int,
+    open_elements: list[bytes],
+    sectioning: int,
+    event: tuple[int, int, int, bytes | None],
+    opened: tuple[bytes, ...],
+    closed_from: int,
+) -> None:
+    for scanner in _both():
+        paragraphs = open_elements.count(b"p")
+        found = scanner.next_plain(document, 0, flags, 512, sectioning, paragraphs, open_elements)
+        assert (found[:4], found[5], found[6]) == (event, opened, closed_from)
 
 
 @settings(max_examples=300, deadline=None)
@@ -378,8 +456,10 @@ def test_the_compiled_scanner_checks_its_arguments() -> None:
         scanner.next(b"<p>", 4, 0)
     with pytest.raises(TypeError):
         scanner.next("<p>", 0, 0)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="5 arguments"):
+    with pytest.raises(TypeError, match="7 arguments"):
         scanner.next_plain(b"<p>", 0, 0)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="list of bytes"):
+        scanner.next_plain(b"<p>", 0, 0, 512, 0, 0, ())  # type: ignore[arg-type]
     with pytest.raises(IndexError):
         scanner.open_value(b"<p>", 4)
     with pytest.raises(TypeError, match="2 arguments"):

@@ -46,7 +46,6 @@ __all__ = [
     "COMMENT",
     "END",
     "EVERY_TAG",
-    "NO_OPEN_P",
     "PLAIN_CLOSES_P",
     "PLAIN_DEPTH",
     "PLAIN_GUARDED",
@@ -70,8 +69,6 @@ EVERY_TAG = 1
 """Report every tag, not only needles (and skip no SVG)."""
 SKIP_TEXT = 2
 """Skip whole comments, scripts and raw-text elements."""
-NO_OPEN_P = 4
-"""For :meth:`PyTagScanner.next_plain`: the caller has no ``<p>`` open."""
 
 PLAIN_SECTIONING = 1
 """A plain element that, open, makes a guarded one plain."""
@@ -88,14 +85,14 @@ PLAIN_VOID = 16
 PLAIN_SPECIAL = 32
 """A plain element another one's end tag does not reach past (it is then ignored)."""
 PLAIN_CLOSES_P = 64
-"""A plain element whose start tag closes an open ``<p>``: plain only with NO_OPEN_P."""
+"""A plain element whose start tag closes an open ``<p>``: plain only while none is."""
 PLAIN_IS_P = 128
 """The ``<p>`` element: a PLAIN_CLOSES_P one is not plain while it is open."""
 PLAIN_DEPTH = 64
 """Plain elements :meth:`PyTagScanner.next_plain` keeps open before it hands one over."""
 
 Event = tuple[int, int, int, bytes | None, bool]
-PlainEvent = tuple[int, int, int, bytes | None, bool, tuple[bytes, ...]]
+PlainEvent = tuple[int, int, int, bytes | None, bool, tuple[bytes, ...], int]
 
 _DELIM = rb"[\t\n\f\r />]"
 
@@ -103,8 +100,15 @@ _DELIM = rb"[\t\n\f\r />]"
 class Scanner(Protocol):
     def next(self, buf: bytes, pos: int, flags: int) -> Event: ...
 
-    def next_plain(
-        self, buf: bytes, pos: int, flags: int, room: int, sectioning: bool
+    def next_plain(  # noqa: PLR0917 - a C method's positional arguments
+        self,
+        buf: bytes,
+        pos: int,
+        flags: int,
+        room: int,
+        sectioning: int,
+        paragraphs: int,
+        open_elements: list[bytes],
     ) -> PlainEvent: ...
 
     def script_step(self, buf: bytes, pos: int, level: int) -> tuple[int, int] | None: ...
@@ -321,8 +325,15 @@ class PyTagScanner:
                     continue
             return START, at, tag.end(), start_name, bool(tag.group(2))
 
-    def next_plain(
-        self, buf: bytes, pos: int, flags: int, room: int, sectioning: bool
+    def next_plain(  # noqa: PLR0917 - the compiled scanner takes the same arguments
+        self,
+        buf: bytes,
+        pos: int,
+        flags: int,
+        room: int,
+        sectioning: int,
+        paragraphs: int,
+        open_elements: list[bytes],
     ) -> PlainEvent:
         """:meth:`next`, opening and closing plain elements itself.
 
@@ -330,48 +341,70 @@ class PyTagScanner:
         matters, or with :data:`PLAIN_INSIDE` inside the site footer and hidden content, where
         every tag is reported), only open and close. A start tag opens one, unless it is void
         (it opens nothing), guarded (plain only inside a sectioning element) or closes a
-        ``<p>`` (plain only with :data:`NO_OPEN_P` and no ``<p>`` opened here). An end tag
+        ``<p>`` (plain only while no ``<p>`` is open). An end tag
         closes the innermost of its name and all inside it, unless the tree builder ignores
         it: a special element's end tag does not reach past a scope element, any other's
         past a special one. Those the scanner can settle alone are not events: it keeps the
         ones it opened on a stack (at most ``room`` and :data:`PLAIN_DEPTH`) and stops at
         the first event it cannot settle, an end tag for an element opened before included.
         The last item is the names still open, outermost first, for the caller to open
-        before it acts on the event. ``sectioning``: whether one is open already.
+        before it acts on the event. ``sectioning`` and ``paragraphs``: how many sectioning
+        elements and ``<p>`` are open already, ``open_elements``' included.
+
+        ``open_elements`` are the caller's, outermost first. The innermost of them that are
+        plain here (at most half of :data:`PLAIN_DEPTH`) start the stack, as if opened in this
+        call: an end tag may close them too. The last item is the index of the first of the
+        caller's it closed (``len(open_elements)`` when none), for the caller to close first.
         """
         plain = self._plain
         inside = PLAIN_INSIDE if flags & EVERY_TAG else 0
-        opened: list[bytes] = []
-        open_sectioning = 0
+        first = len(open_elements)
+        while first > 0 and len(open_elements) - first < PLAIN_DEPTH // 2:
+            bits = plain.get(open_elements[first - 1])
+            if bits is None or bits & PLAIN_INSIDE != inside:
+                break
+            first -= 1
+        stack = open_elements[first:]
+        carried = kept = len(stack)
+        open_sectioning = sum(plain[e] & PLAIN_SECTIONING for e in stack)
+        sectioning -= open_sectioning  # those open outside the stack
+        paragraphs -= sum(1 for e in stack if plain[e] & PLAIN_IS_P)
+
+        def answer(event: Event) -> PlainEvent:
+            return (*event, tuple(stack[kept:]), first + kept)
+
         while True:
             event = self.next(buf, pos, flags)
             kind, _, end, name, _ = event
             if name is None or name not in plain or plain[name] & PLAIN_INSIDE != inside:
-                return (*event, tuple(opened))
+                return answer(event)
             bits = plain[name]
             if kind == START:
                 if bits & PLAIN_VOID:
                     pos = end
                     continue
-                if (bits & PLAIN_GUARDED and not (sectioning or open_sectioning)) or len(
-                    opened
-                ) >= min(room, PLAIN_DEPTH):
-                    return (*event, tuple(opened))
-                if bits & PLAIN_CLOSES_P and (
-                    not flags & NO_OPEN_P or any(plain[e] & PLAIN_IS_P for e in opened)
+                if (
+                    (bits & PLAIN_GUARDED and sectioning <= 0 and not open_sectioning)
+                    or len(stack) - carried >= room
+                    or len(stack) >= PLAIN_DEPTH
                 ):
-                    return (*event, tuple(opened))
-                opened.append(name)
+                    return answer(event)
+                if bits & PLAIN_CLOSES_P and (
+                    paragraphs > 0 or any(plain[e] & PLAIN_IS_P for e in stack)
+                ):
+                    return answer(event)
+                stack.append(name)
                 open_sectioning += bits & PLAIN_SECTIONING
             else:
-                if name not in opened:
-                    return (*event, tuple(opened))  # the caller's to judge
-                at = len(opened) - 1 - opened[::-1].index(name)
+                if name not in stack:
+                    return answer(event)  # the caller's to judge
+                at = len(stack) - 1 - stack[::-1].index(name)
                 bound = PLAIN_SCOPE if bits & PLAIN_SPECIAL else PLAIN_SPECIAL
-                if any(plain[inner] & bound for inner in opened[at + 1 :]):
-                    return (*event, tuple(opened))  # the tree builder ignores it
-                open_sectioning -= sum(plain[closed] & PLAIN_SECTIONING for closed in opened[at:])
-                del opened[at:]
+                if any(plain[inner] & bound for inner in stack[at + 1 :]):
+                    return answer(event)  # the tree builder ignores it
+                open_sectioning -= sum(plain[closed] & PLAIN_SECTIONING for closed in stack[at:])
+                del stack[at:]
+                kept = min(kept, at)
             pos = end
 
     def script_step(self, buf: bytes, pos: int, level: int) -> tuple[int, int] | None:

@@ -25,7 +25,7 @@
 #include <string.h>
 
 enum { EV_UNFINISHED = 0, EV_COMMENT = 1, EV_START = 2, EV_END = 3 };
-enum { EVERY_TAG = 1, SKIP_TEXT = 2, NO_OPEN_P = 4 };
+enum { EVERY_TAG = 1, SKIP_TEXT = 2 };
 
 #define MAX_NAMES 128
 #define MAX_NAME 16
@@ -826,10 +826,18 @@ static PyObject *TagScanner_next(PyObject *op, PyObject *const *args, Py_ssize_t
  * an event it cannot settle: see icp_footer._scan.PyTagScanner.next_plain, the reference.
  */
 static void walk_plain(const TagScanner *self, const unsigned char *s, Py_ssize_t n, Py_ssize_t i,
-                       int flags, Py_ssize_t room, int sectioning, Event *ev, Py_ssize_t *stack,
-                       int *depth) {
+                       int flags, Py_ssize_t room, Py_ssize_t sectioning,
+                       Py_ssize_t paragraphs, Event *ev, Py_ssize_t *stack, int *depth,
+                       int *kept) {
     const int inside = flags & EVERY_TAG ? PLAIN_INSIDE : 0;
+    const int carried = *depth; /* the caller's own, at the bottom of the stack */
     int open_sectioning = 0;
+    for (int at = 0; at < carried; at++) {
+        open_sectioning += self->plain_kind[stack[at]] & PLAIN_SECTIONING;
+        paragraphs -= (self->plain_kind[stack[at]] & PLAIN_IS_P) != 0;
+    }
+    sectioning -= open_sectioning; /* those open outside the stack */
+    *kept = carried;
     for (;;) {
         walk(self, s, n, i, flags, ev);
         if (ev->kind != EV_START && ev->kind != EV_END) {
@@ -845,12 +853,12 @@ static void walk_plain(const TagScanner *self, const unsigned char *s, Py_ssize_
                 i = ev->end;
                 continue;
             }
-            if ((kind & PLAIN_GUARDED && !sectioning && !open_sectioning) || *depth >= room ||
-                *depth >= PLAIN_DEPTH) {
+            if ((kind & PLAIN_GUARDED && sectioning <= 0 && !open_sectioning) ||
+                *depth - carried >= room || *depth >= PLAIN_DEPTH) {
                 return;
             }
             if (kind & PLAIN_CLOSES_P) { /* it closes nothing only while no <p> is open */
-                if (!(flags & NO_OPEN_P)) {
+                if (paragraphs > 0) { /* one outside the stack */
                     return;
                 }
                 for (int at = 0; at < *depth; at++) {
@@ -881,6 +889,9 @@ static void walk_plain(const TagScanner *self, const unsigned char *s, Py_ssize_
                 open_sectioning -= self->plain_kind[stack[popped]] & PLAIN_SECTIONING;
             }
             *depth = at;
+            if (at < *kept) {
+                *kept = at; /* it closed some of the caller's */
+            }
         }
         i = ev->end;
     }
@@ -1028,11 +1039,50 @@ static PyObject *TagScanner_find(PyObject *op, PyObject *const *args, Py_ssize_t
     return PyLong_FromSsize_t(at);
 }
 
+/*
+ * The caller's open elements that next_plain may close: the innermost ones, up to half the
+ * stack, that are plain where the flags say it scans (PLAIN_INSIDE or not). Puts their
+ * indices at the bottom of the stack, sets *depth to their count and returns the index in
+ * the list of the first of them; -1 with an exception set.
+ */
+static Py_ssize_t carried_plain(const TagScanner *self, PyObject *list, int flags,
+                                Py_ssize_t *stack, int *depth) {
+    if (!PyList_Check(list)) {
+        PyErr_SetString(PyExc_TypeError, "open_elements must be a list of bytes");
+        return -1;
+    }
+    const int inside = flags & EVERY_TAG ? PLAIN_INSIDE : 0;
+    Py_ssize_t count = PyList_Size(list);
+    Py_ssize_t first = count;
+    while (first > 0 && count - first < PLAIN_DEPTH / 2) {
+        PyObject *item = PyList_GetItem(list, first - 1); /* borrowed */
+        if (item == NULL || !PyBytes_Check(item)) {
+            break;
+        }
+        char *name;
+        Py_ssize_t name_len;
+        if (PyBytes_AsStringAndSize(item, &name, &name_len) < 0) {
+            return -1;
+        }
+        Py_ssize_t k = find_name(&self->plain, (const unsigned char *)name, name_len);
+        if (k < 0 || (self->plain_kind[k] & PLAIN_INSIDE) != inside) {
+            break;
+        }
+        stack[PLAIN_DEPTH - 1 - (count - first)] = k; /* from the top, moved down below */
+        first--;
+    }
+    *depth = (int)(count - first);
+    for (int at = 0; at < *depth; at++) {
+        stack[at] = stack[PLAIN_DEPTH - *depth + at];
+    }
+    return first;
+}
+
 static PyObject *TagScanner_next_plain(PyObject *op, PyObject *const *args, Py_ssize_t nargs) {
     TagScanner *self = (TagScanner *)op;
-    if (nargs != 5) {
-        PyErr_SetString(PyExc_TypeError,
-                        "next_plain() takes 5 arguments (buf, pos, flags, room, sectioning)");
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError, "next_plain() takes 7 arguments (buf, pos, flags, room, "
+                                         "sectioning, paragraphs, open_elements)");
         return NULL;
     }
     const unsigned char *s;
@@ -1045,31 +1095,43 @@ static PyObject *TagScanner_next_plain(PyObject *op, PyObject *const *args, Py_s
     if (room == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    int sectioning = PyObject_IsTrue(args[4]);
-    if (sectioning < 0) {
+    Py_ssize_t sectioning = PyLong_AsSsize_t(args[4]);
+    if (sectioning == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    Py_ssize_t paragraphs = PyLong_AsSsize_t(args[5]);
+    if (paragraphs == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    Py_ssize_t stack[PLAIN_DEPTH];
+    int depth;
+    Py_ssize_t first = carried_plain(self, args[6], flags, stack, &depth);
+    if (first < 0) {
         return NULL;
     }
     Event ev;
-    Py_ssize_t stack[PLAIN_DEPTH];
-    int depth = 0;
+    int kept;
     if (len - pos >= NOGIL_MIN) {
         Py_BEGIN_ALLOW_THREADS
-        walk_plain(self, s, len, pos, flags, room, sectioning, &ev, stack, &depth);
+        walk_plain(self, s, len, pos, flags, room, sectioning, paragraphs, &ev, stack, &depth,
+                   &kept);
         Py_END_ALLOW_THREADS
     } else {
-        walk_plain(self, s, len, pos, flags, room, sectioning, &ev, stack, &depth);
+        walk_plain(self, s, len, pos, flags, room, sectioning, paragraphs, &ev, stack, &depth,
+                   &kept);
     }
-    PyObject *items[6];
+    PyObject *items[7];
     if (event_items(self, s, &ev, items) < 0) {
         return NULL;
     }
-    items[5] = PyTuple_New(depth);
-    for (int k = 0; items[5] != NULL && k < depth; k++) {
+    items[5] = PyTuple_New(depth - kept);
+    for (int k = kept; items[5] != NULL && k < depth; k++) {
         PyObject *name = self->plain.name[stack[k]];
         Py_INCREF(name);
-        PyTuple_SetItem(items[5], k, name);
+        PyTuple_SetItem(items[5], k - kept, name);
     }
-    return tuple_of(items, 6);
+    items[6] = PyLong_FromSsize_t(first + kept);
+    return tuple_of(items, 7);
 }
 
 /* The plain elements and their PLAIN_* bits, one byte of kinds for each name in order. */
@@ -1173,8 +1235,8 @@ static PyMethodDef TagScanner_methods[] = {
     {"find", (PyCFunction)(void (*)(void))TagScanner_find, METH_FASTCALL,
      "find(buf, key, pos) -> int\n\nbuf.find(key, pos), led by a byte rare in CJK text."},
     {"next_plain", (PyCFunction)(void (*)(void))TagScanner_next_plain, METH_FASTCALL,
-     "next_plain(buf, pos, flags, room, sectioning) -> (kind, at, end, name, self_closing, "
-     "opened)\n\n"
+     "next_plain(buf, pos, flags, room, sectioning, paragraphs, open_elements) -> (kind, at, "
+     "end, name, self_closing, opened, closed_from)\n\n"
      "next(), opening and closing plain elements itself (see icp_footer._scan)."},
     {NULL, NULL, 0, NULL},
 };

@@ -737,13 +737,17 @@ class Injector:
             if settle and not self._foreign_closer:
                 # The scanner opens and closes what it can settle alone; the elements it
                 # left open come back in `opened`, for the open elements here.
-                kind, at, tag_end, name, self_closing, opened = next_plain(
+                kind, at, tag_end, name, self_closing, opened, closed_from = next_plain(
                     buf,
                     pos,
-                    flags if counts.get(b"p") else flags | _scan.NO_OPEN_P,
+                    flags,
                     _MAX_DEPTH - len(open_elements),
-                    self._sectioning > 0,
+                    self._sectioning,
+                    counts.get(b"p", 0),
+                    open_elements,
                 )
+                if closed_from < len(open_elements):  # it closed some of those open here
+                    self._pop_from(closed_from)
                 for element in opened:
                     open_elements.append(element)
                     counts[element] = counts.get(element, 0) + 1
