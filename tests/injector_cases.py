@@ -356,6 +356,32 @@ case(
     "body",
     "body",
 )
+# An unfinished end tag that ends a script or raw-text element at the end of the document:
+# before it is still the element's text, so it is closed and the number goes after it.
+case(
+    "script_end_tag_unfinished_at_eof",
+    b"<body><script>x</script\t",
+    EOF,
+    "end",
+    "body",
+    closer=b">",
+)
+case(
+    "script_end_tag_unfinished_in_a_value",
+    b'<body><script>x</script a="b',
+    EOF,
+    "end",
+    "body",
+    closer=b'">',
+)
+case(
+    "rawtext_end_tag_unfinished_at_eof",
+    b"<body><textarea>t</TEXTAREA ",
+    EOF,
+    "end",
+    "body",
+    closer=b">",
+)
 case(
     "script_self_closing_still_opens",
     b"<body><script/></body></script></body>",
@@ -1260,6 +1286,15 @@ case(
     EOF,
     "end",
     "section",
+)
+# Text after </body> puts the body back: a tag that changes nothing there (the <b>) is read as
+# the body reads it, whether or not a chunk ends before it.
+case(
+    "after_body_text_then_phrasing_and_footer",
+    b"<body><p>x</p></body>x<b><footer></footer>",
+    first(b"</footer>"),
+    "footer",
+    "footer",
 )
 
 # --------------------------------------------------------------------------------------------

@@ -134,6 +134,11 @@ _FORMATTING = frozenset(b"a b big code em font i nobr s small strike strong tt u
 _SCOPE_BOUNDARY = frozenset(
     b"applet caption html table td th marquee object template button ol ul".split()
 )
+# The end tag of a script or raw-text element, up to its name (the element is ended only
+# when a delimiter follows it).
+_TEXT_END_TAG = re.compile(
+    rb"</(?:script|" + _scan.alternation(_RAWTEXT) + rb")(?=[\t\n\f\r />])", re.IGNORECASE
+)
 _NOT_CONTENT = re.compile(rb"<(?:[!?]|/(?![a-z]))[^>]*+>?", re.IGNORECASE)
 # The rest of a tag after a quoted value; and, when that is unfinished, whether it stops
 # inside another quoted value (group 1 is its quote).
@@ -799,6 +804,10 @@ class Injector:
             ):
                 self._body_end_moves(out, buf, base, pos)
                 after_body, flags, plain, settle = self._data_flags()
+                # The event was found while every tag mattered; in the body again, read on
+                # from here as the body is read, or a tag that changes nothing there (a <b>)
+                # would count as open, as a chunk boundary before it would not let it.
+                continue
             if kind == _scan.UNFINISHED:
                 return pos, at
             if kind == _scan.COMMENT:
@@ -1221,7 +1230,14 @@ class Injector:
             closer += b"]]>"
         at = self._e
         rest = buf[at:]
-        if rest and not _is_unfinished_tag(rest):
+        text_end = _TEXT_END_TAG.match(buf) if mode == _DATA and not closer else None
+        if text_end is not None:
+            # The end tag of a script or raw-text element (whose start may be sent already,
+            # kept as context): before it is inside the element, as text. Close it instead.
+            value = self._tags.open_value(buf, text_end.end())
+            closer += (buf[value - 1 : value] if value >= 0 else b"") + b">"
+            at = len(buf)
+        elif rest and not _is_unfinished_tag(rest):
             # "<!--", "<!x", "<?x", "</ x" or a doctype run to the end: close it, then insert
             closer = b"-->" if rest.startswith(b"<!--") else b">"
             if rest == b"<!-->":  # already a whole (empty) comment
