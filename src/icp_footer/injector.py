@@ -315,6 +315,7 @@ class Injector:
         # The reference would settle plain elements in a Python loop of its own: slower than
         # the inline path in _scan_data, which does the same.
         self._scanner_settles_plain = not isinstance(self._tags, _scan.PyTagScanner)
+        self._in_body_flags = (False, _scan.SKIP_TEXT, True, self._scanner_settles_plain)
 
     # -- public API ------------------------------------------------------------------------
 
@@ -841,6 +842,14 @@ class Injector:
         """
         if self._candidate is not None and self._at_body_end:
             return True, _scan.EVERY_TAG, False, False  # tags, comments, scripts may move it
+        if not (
+            self._site_footer_open
+            or self._hiding
+            or self._template_depth
+            or self._untracked
+            or self._counts.get(b"select")
+        ):
+            return self._in_body_flags  # the usual case: what the lines below give then
         # A comment changes nothing here, nor a script or raw-text element, which only
         # switches the tokenizer, unless a select ignores its start tag.
         flags = _scan.SKIP_TEXT
