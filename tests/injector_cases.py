@@ -744,6 +744,33 @@ case(
     "body",
     "body",
 )
+# In an HTML integration point, script and raw text end as in the body: an end tag unfinished
+# at the end is closed, the SVG text with it, and the number goes after them.
+case(
+    "svg_desc_script_end_tag_unfinished_at_eof",
+    b"<body><svg><desc><script>x</script ",
+    EOF,
+    "end",
+    "body",
+    closer=b"></desc>",
+)
+case(
+    "svg_foreignobject_style_end_tag_unfinished_at_eof",
+    b"<body><svg><foreignObject><style>a</style ",
+    EOF,
+    "end",
+    "svg:foreignObject",
+    closer=b">",
+)
+# ...and <plaintext> there ends all markup: the number goes before it, out of SVG text.
+case(
+    "svg_title_plaintext",
+    b"<body><svg><title><plaintext>x</title></svg></body>",
+    first(b"<plaintext>"),
+    "end",
+    "body",
+    closer=b"</title>",
+)
 case(
     "svg_footer_not_counted",
     b"<body><svg><footer>f</footer></svg></body>",

@@ -909,7 +909,7 @@ class Injector:
                 base + at,
                 Placement.END_OF_DOCUMENT,
                 "before <plaintext>, after which no markup is possible",
-                b"</template>" * self._template_depth,
+                self._svg_text_closer() + b"</template>" * self._template_depth,
             )
             self._e = at
             return True
@@ -1162,7 +1162,7 @@ class Injector:
                 name = tag.group(1)
                 if self._integration and nxt != 0x2F:
                     # HTML content inside <foreignObject>, <desc>, <title>, <mi>...
-                    if name == b"script" or name in _RAWTEXT_NAMES:
+                    if name == b"script" or name in _RAWTEXT_NAMES or name == b"plaintext":
                         self._start_tag(name, lt, buf, base, out, self_closing=bool(tag.group(2)))
                         return tag.end(), None
                     if name in (b"svg", b"math") and not tag.group(2):
@@ -1239,7 +1239,9 @@ class Injector:
             closer += b"]]>"
         at = self._e
         rest = buf[at:]
-        text_end = _TEXT_END_TAG.match(buf) if mode == _DATA and not closer else None
+        # (An HTML integration point in SVG or MathML holds HTML's script and raw text too.)
+        html = mode == _DATA or (mode == _FOREIGN and self._integration)
+        text_end = _TEXT_END_TAG.match(buf) if html and not closer else None
         if text_end is not None:
             # The end tag of a script or raw-text element (whose start may be sent already,
             # kept as context): before it is inside the element, as text. Close it instead.
@@ -1254,8 +1256,7 @@ class Injector:
             at = len(buf)
         # Otherwise the carried bytes are an unfinished tag, which browsers drop: the
         # insertion goes before it.
-        if self._foreign_depth and self._integration in (b"title", b"desc"):
-            closer += b"</" + self._integration + b">"  # SVG text nobody sees
+        closer += self._svg_text_closer()
         closer += b"</template>" * self._template_depth
         self._flush(out, buf, base, at)
         self._footer_or(
@@ -1263,6 +1264,12 @@ class Injector:
         )
         self._flush(out, buf, base, len(buf))
         return b"".join(out)
+
+    def _svg_text_closer(self) -> bytes:
+        """Closes the SVG ``<title>`` or ``<desc>`` the scan is in: text nobody sees."""
+        if self._foreign_depth and self._integration in (b"title", b"desc"):
+            return b"</" + self._integration + b">"
+        return b""
 
     def _footer_or(
         self, out: list[bytes], offset: int, placement: Placement, reason: str, closer: bytes = b""
