@@ -771,6 +771,21 @@ case(
     "body",
     closer=b"</title>",
 )
+# A table tag ends a select inside a table, and then acts: the <style> after it is raw text.
+case(
+    "select_in_table_ended_by_table_start_tag",
+    b"<body><table><select><table><style></body></style></table></body>",
+    last(b"</body>"),
+    "body",
+    "body",
+)
+case(
+    "select_in_table_ended_by_table_end_tag",
+    b"<body><table><select></table><style></body></style></body>",
+    last(b"</body>"),
+    "body",
+    "body",
+)
 case(
     "svg_footer_not_counted",
     b"<body><svg><footer>f</footer></svg></body>",

@@ -126,6 +126,8 @@ _SPECIAL = frozenset(
     b"plaintext pre script search section select source style summary table tbody td template "
     b"textarea tfoot th thead title tr track ul wbr xmp".split()
 )
+# Tags that end a select inside a table ("in select in table"), and then act as themselves.
+_TABLE_PARTS = frozenset(b"caption table tbody td tfoot th thead tr".split())
 # Start tags a select does not ignore.
 _IN_SELECT = frozenset(b"option optgroup select hr script template".split())
 # Formatting elements: their end tags run the adoption agency, so a closer leaves them be.
@@ -879,7 +881,7 @@ class Injector:
         ``at`` is ``None`` for a long tag acted on at its end, which is never ``<plaintext>``.
         """
         if self._counts.get(b"select") and not self._template_depth:
-            if name in (b"input", b"keygen", b"textarea"):  # these end a select
+            if name in (b"input", b"keygen", b"textarea") or self._select_in_table_ends(name):
                 self._pop_from(self._last_index(b"select") or 0)
             elif name not in _IN_SELECT:
                 return False  # ignored, so no raw text, no foreign content, no plaintext
@@ -969,7 +971,9 @@ class Injector:
         if self._untracked:
             return False
         if self._counts.get(b"select") and name not in (b"select", b"option", b"optgroup"):
-            return False  # inside a select every other end tag is ignored
+            if not self._select_in_table_ends(name):
+                return False  # inside a select every other end tag is ignored
+            self._pop_from(self._last_index(b"select") or 0)
         index = self._last_index(name)
         if index is None:
             if not self._site_footer_open or name not in _BLOCK_END:
@@ -987,6 +991,13 @@ class Injector:
                 self._set_candidate(base + at, Placement.FOOTER, closer)
         self._pop_from(index)
         return False
+
+    def _select_in_table_ends(self, name: bytes) -> bool:
+        """Does a table tag ``name`` end the select it meets, one inside a table?"""
+        if name not in _TABLE_PARTS:
+            return False
+        table, select = self._last_index(b"table"), self._last_index(b"select")
+        return table is not None and select is not None and table < select
 
     def _ignored_end(self, name: bytes, index: int) -> bool:
         """Does the tree builder ignore the end tag ``name`` for ``_open[index]``?
