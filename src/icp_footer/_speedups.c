@@ -721,19 +721,15 @@ static void walk(const TagScanner *self, const unsigned char *s, Py_ssize_t n, P
     }
 }
 
-/* The arguments every next method starts with: (buf, pos, flags). */
-static int parse_scan_args(PyObject *const *args, const unsigned char **s, Py_ssize_t *len,
-                           Py_ssize_t *pos, int *flags) {
+/* The buffer, args[0], and the offset into it, args[pos_arg]: 0, or -1 with an exception. */
+static int parse_buf_pos(PyObject *const *args, int pos_arg, const unsigned char **s,
+                         Py_ssize_t *len, Py_ssize_t *pos) {
     char *buf;
     if (PyBytes_AsStringAndSize(args[0], &buf, len) < 0) {
         return -1;
     }
-    *pos = PyLong_AsSsize_t(args[1]);
+    *pos = PyLong_AsSsize_t(args[pos_arg]);
     if (*pos == -1 && PyErr_Occurred()) {
-        return -1;
-    }
-    long value = PyLong_AsLong(args[2]);
-    if (value == -1 && PyErr_Occurred()) {
         return -1;
     }
     if (*pos < 0 || *pos > *len) {
@@ -741,6 +737,19 @@ static int parse_scan_args(PyObject *const *args, const unsigned char **s, Py_ss
         return -1;
     }
     *s = (const unsigned char *)buf;
+    return 0;
+}
+
+/* The arguments every next method starts with: (buf, pos, flags). */
+static int parse_scan_args(PyObject *const *args, const unsigned char **s, Py_ssize_t *len,
+                           Py_ssize_t *pos, int *flags) {
+    if (parse_buf_pos(args, 1, s, len, pos) < 0) {
+        return -1;
+    }
+    long value = PyLong_AsLong(args[2]);
+    if (value == -1 && PyErr_Occurred()) {
+        return -1;
+    }
     *flags = (int)value;
     return 0;
 }
@@ -930,23 +939,16 @@ static PyObject *TagScanner_raw_text_end(PyObject *op, PyObject *const *args, Py
         PyErr_SetString(PyExc_TypeError, "raw_text_end() takes 3 arguments (buf, pos, name)");
         return NULL;
     }
-    char *buf, *name;
-    Py_ssize_t len, name_len;
-    if (PyBytes_AsStringAndSize(args[0], &buf, &len) < 0 ||
+    const unsigned char *s;
+    char *name;
+    Py_ssize_t len, pos, name_len;
+    if (parse_buf_pos(args, 1, &s, &len, &pos) < 0 ||
         PyBytes_AsStringAndSize(args[2], &name, &name_len) < 0) {
-        return NULL;
-    }
-    Py_ssize_t pos = PyLong_AsSsize_t(args[1]);
-    if (pos == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    if (pos < 0 || pos > len) {
-        PyErr_SetString(PyExc_IndexError, "pos out of range");
         return NULL;
     }
     Py_ssize_t at;
     Py_BEGIN_ALLOW_THREADS
-    at = find_end_tag((const unsigned char *)buf, pos, len, (const unsigned char *)name, name_len);
+    at = find_end_tag(s, pos, len, (const unsigned char *)name, name_len);
     Py_END_ALLOW_THREADS
     return PyLong_FromSsize_t(at);
 }
@@ -957,23 +959,15 @@ static PyObject *TagScanner_open_value(PyObject *op, PyObject *const *args, Py_s
         PyErr_SetString(PyExc_TypeError, "open_value() takes 2 arguments (buf, pos)");
         return NULL;
     }
-    char *buf;
-    Py_ssize_t len;
-    if (PyBytes_AsStringAndSize(args[0], &buf, &len) < 0) {
-        return NULL;
-    }
-    Py_ssize_t pos = PyLong_AsSsize_t(args[1]);
-    if (pos == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    if (pos < 0 || pos > len) {
-        PyErr_SetString(PyExc_IndexError, "pos out of range");
+    const unsigned char *s;
+    Py_ssize_t len, pos;
+    if (parse_buf_pos(args, 1, &s, &len, &pos) < 0) {
         return NULL;
     }
     Py_ssize_t value = -1;
     int self_closing;
     Py_BEGIN_ALLOW_THREADS
-    if (read_attributes((const unsigned char *)buf, pos, len, &self_closing, &value) >= 0) {
+    if (read_attributes(s, pos, len, &self_closing, &value) >= 0) {
         value = -1;
     }
     Py_END_ALLOW_THREADS
@@ -1018,23 +1012,16 @@ static PyObject *TagScanner_find(PyObject *op, PyObject *const *args, Py_ssize_t
         PyErr_SetString(PyExc_TypeError, "find() takes 3 arguments (buf, key, pos)");
         return NULL;
     }
-    char *buf, *key;
-    Py_ssize_t len, key_len;
-    if (PyBytes_AsStringAndSize(args[0], &buf, &len) < 0 ||
+    const unsigned char *s;
+    char *key;
+    Py_ssize_t len, pos, key_len;
+    if (parse_buf_pos(args, 2, &s, &len, &pos) < 0 ||
         PyBytes_AsStringAndSize(args[1], &key, &key_len) < 0) {
-        return NULL;
-    }
-    Py_ssize_t pos = PyLong_AsSsize_t(args[2]);
-    if (pos == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    if (pos < 0 || pos > len) {
-        PyErr_SetString(PyExc_IndexError, "pos out of range");
         return NULL;
     }
     Py_ssize_t at;
     Py_BEGIN_ALLOW_THREADS
-    at = find_key((const unsigned char *)buf, len, (const unsigned char *)key, key_len, pos);
+    at = find_key(s, len, (const unsigned char *)key, key_len, pos);
     Py_END_ALLOW_THREADS
     return PyLong_FromSsize_t(at);
 }
