@@ -762,14 +762,13 @@ case(
     "svg:foreignObject",
     closer=b">",
 )
-# ...and <plaintext> there ends all markup: the number goes before it, out of SVG text.
+# <mi> is an integration point in MathML only: in SVG, <plaintext> there is an SVG element.
 case(
-    "svg_title_plaintext",
-    b"<body><svg><title><plaintext>x</title></svg></body>",
-    first(b"<plaintext>"),
-    "end",
+    "svg_mi_plaintext_is_foreign",
+    b"<body><svg><mi><plaintext>x</plaintext></mi></svg><p>y</p></body>",
+    first(b"</body>"),
     "body",
-    closer=b"</title>",
+    "body",
 )
 # A table tag ends a select inside a table, and then acts: the <style> after it is raw text.
 case(

@@ -911,7 +911,7 @@ class Injector:
                 base + at,
                 Placement.END_OF_DOCUMENT,
                 "before <plaintext>, after which no markup is possible",
-                self._svg_text_closer() + b"</template>" * self._template_depth,
+                b"</template>" * self._template_depth,
             )
             self._e = at
             return True
@@ -971,7 +971,7 @@ class Injector:
         if self._untracked:
             return False
         if self._counts.get(b"select") and name not in (b"select", b"option", b"optgroup"):
-            if not self._select_in_table_ends(name):
+            if not self._select_in_table_ends(name, end_tag=True):
                 return False  # inside a select every other end tag is ignored
             self._pop_from(self._last_index(b"select") or 0)
         index = self._last_index(name)
@@ -992,9 +992,14 @@ class Injector:
         self._pop_from(index)
         return False
 
-    def _select_in_table_ends(self, name: bytes) -> bool:
-        """Does a table tag ``name`` end the select it meets, one inside a table?"""
-        if name not in _TABLE_PARTS:
+    def _select_in_table_ends(self, name: bytes, *, end_tag: bool = False) -> bool:
+        """Does a table tag ``name`` end the select it meets, one inside a table?
+
+        Any of their start tags does; an end tag only when its element is open, which is
+        known here only for the table itself (cells and rows are not tracked): the others
+        are ignored, as the tree builder ignores them when none is open.
+        """
+        if name != b"table" if end_tag else name not in _TABLE_PARTS:
             return False
         table, select = self._last_index(b"table"), self._last_index(b"select")
         return table is not None and select is not None and table < select
@@ -1173,7 +1178,7 @@ class Injector:
                 name = tag.group(1)
                 if self._integration and nxt != 0x2F:
                     # HTML content inside <foreignObject>, <desc>, <title>, <mi>...
-                    if name == b"script" or name in _RAWTEXT_NAMES or name == b"plaintext":
+                    if name == b"script" or name in _RAWTEXT_NAMES:
                         self._start_tag(name, lt, buf, base, out, self_closing=bool(tag.group(2)))
                         return tag.end(), None
                     if name in (b"svg", b"math") and not tag.group(2):
