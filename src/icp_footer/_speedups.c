@@ -69,10 +69,14 @@ enum {
 /* Large buffers are walked without the GIL: the bytes object cannot change meanwhile. */
 #define NOGIL_MIN ((Py_ssize_t)1 << 16)
 
-/* Byte classes: what ends a tag or attribute name, and what ends an unquoted value. */
-enum { C_WS = 1, C_SLASH = 2, C_GT = 4, C_EQ = 8 };
+/*
+ * Byte classes: what ends a tag or attribute name or an unquoted value, and what else stops a
+ * jump inside a tag (find_tag_stop).
+ */
+enum { C_WS = 1, C_SLASH = 2, C_GT = 4, C_EQ = 8, C_QUOTE = 16 };
 #define WS_ ['\t'] = C_WS, ['\n'] = C_WS, ['\f'] = C_WS, ['\r'] = C_WS, [' '] = C_WS
-static const unsigned char byte_class[256] = {WS_, ['/'] = C_SLASH, ['>'] = C_GT, ['='] = C_EQ};
+static const unsigned char byte_class[256] = {WS_,           ['/'] = C_SLASH, ['>'] = C_GT,
+                                               ['='] = C_EQ,  ['"'] = C_QUOTE, ['\''] = C_QUOTE};
 #undef WS_
 
 static inline int is_ws(unsigned char c) { return byte_class[c] & C_WS; }
@@ -152,9 +156,20 @@ static inline unsigned long long below_21_bits(Block b) { return (b - ONES * 0x2
 #define BIT_TO_BYTE(bit) (bit)
 #endif
 
+/*
+ * Names and the runs between the stops in a tag are short: a byte at a time beats setting up a
+ * block for them. Longer runs go on by blocks.
+ */
+#define SHORT_RUN 16
+
 /* The first j' >= j with byte_class[s[j']] & cls, or n. `cls` is a constant at each call. */
 static inline Py_ssize_t find_class(const unsigned char *s, Py_ssize_t j, Py_ssize_t n,
                                     unsigned char cls) {
+    for (Py_ssize_t near = j + SHORT_RUN < n ? j + SHORT_RUN : n; j < near; j++) {
+        if (byte_class[s[j]] & cls) {
+            return j;
+        }
+    }
 #if BLOCK
     while (j + BLOCK <= n) {
         Block b = load_block(s + j);
@@ -200,6 +215,11 @@ static inline Py_ssize_t find_byte(const unsigned char *s, Py_ssize_t j, Py_ssiz
 
 /* Inside a tag: the first j' >= j holding ">", "=", '"' or "'", or n. */
 static inline Py_ssize_t find_tag_stop(const unsigned char *s, Py_ssize_t j, Py_ssize_t n) {
+    for (Py_ssize_t near = j + SHORT_RUN < n ? j + SHORT_RUN : n; j < near; j++) {
+        if (byte_class[s[j]] & (C_GT | C_EQ | C_QUOTE)) {
+            return j;
+        }
+    }
 #if BLOCK
     while (j + BLOCK <= n) {
         Block b = load_block(s + j);
